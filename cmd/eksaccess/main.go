@@ -1,0 +1,125 @@
+// Command eksaccess serves the Amazon EKS access-management API and enforces it on Kubernetes.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/eksaccess/eksaccess/internal/server"
+	"github.com/eksaccess/eksaccess/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `eksaccess: the Amazon EKS access-management API, enforced on Kubernetes
+
+Usage:
+  eksaccess serve [flags]   run the server
+  eksaccess version         print the version
+
+Run 'eksaccess serve -h' for the server's flags.
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "eksaccess", buildVersion())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "eksaccess: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
+
+// envOr returns the environment variable's value, or def.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", envOr("EKSACCESS_LISTEN", server.DefaultListen), "address to listen on (env EKSACCESS_LISTEN)")
+	database := fs.String("database", envOr("EKSACCESS_DATABASE", store.DefaultDSN), "database DSN: sqlite://PATH (env EKSACCESS_DATABASE)")
+	auth := fs.String("auth", envOr("EKSACCESS_AUTH", "open"), "how API callers are authenticated: open (env EKSACCESS_AUTH)")
+	logFormat := fs.String("log-format", envOr("EKSACCESS_LOG_FORMAT", "text"), "log format: text or json (env EKSACCESS_LOG_FORMAT)")
+	logLevel := fs.String("log-level", envOr("EKSACCESS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env EKSACCESS_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "eksaccess serve: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "eksaccess serve: --log-level: %v\n", err)
+		return 2
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch *logFormat {
+	case "text":
+		h = slog.NewTextHandler(stderr, hopts)
+	case "json":
+		h = slog.NewJSONHandler(stderr, hopts)
+	default:
+		fmt.Fprintf(stderr, "eksaccess serve: --log-format %q: want text or json\n", *logFormat)
+		return 2
+	}
+	log := slog.New(h)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Logger: log})
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-srv.Wait():
+		log.Error("server stopped", "error", err)
+		return 1
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		log.Error("shutdown", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}

@@ -1,0 +1,248 @@
+package access
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error is an EKS API error: the exception name the wire layer puts in x-amzn-ErrorType, its
+// HTTP status, the message, and the modeled members that AWS fills in.
+type Error struct {
+	Code        string
+	Status      int
+	Message     string
+	ClusterName string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Exception names and their HTTP statuses, as the EKS model declares them.
+const (
+	CodeInvalidParameter    = "InvalidParameterException"
+	CodeInvalidRequest      = "InvalidRequestException"
+	CodeResourceNotFound    = "ResourceNotFoundException"
+	CodeResourceInUse       = "ResourceInUseException"
+	CodeResourceLimit       = "ResourceLimitExceededException"
+	CodeServer              = "ServerException"
+	CodeServiceUnavailable  = "ServiceUnavailableException"
+	CodeBadRequest          = "BadRequestException"
+	CodeNotFound            = "NotFoundException"
+	CodeSerialization       = "SerializationException"
+	CodeClient              = "ClientException"
+	CodeUnknownOperation    = "UnknownOperationException"
+	CodeRequestTooLarge     = "RequestEntityTooLargeException"
+	CodeMissingAuthToken    = "MissingAuthenticationTokenException"
+	CodeAccessDenied        = "AccessDeniedException"
+	CodeUnrecognizedClient  = "UnrecognizedClientException"
+	CodeInvalidSignature    = "InvalidSignatureException"
+	CodeExpiredToken        = "ExpiredTokenException"
+	CodeThrottling          = "ThrottlingException"
+	CodeInternalFailure     = "InternalFailure"
+	CodeIdempotencyMismatch = CodeInvalidParameter
+)
+
+var statusOf = map[string]int{
+	CodeInvalidParameter:   400,
+	CodeInvalidRequest:     400,
+	CodeResourceNotFound:   404,
+	CodeResourceInUse:      409,
+	CodeResourceLimit:      400,
+	CodeServer:             500,
+	CodeServiceUnavailable: 503,
+	CodeBadRequest:         400,
+	CodeNotFound:           404,
+	CodeSerialization:      400,
+	CodeClient:             400,
+	CodeUnknownOperation:   404,
+	CodeRequestTooLarge:    413,
+	CodeMissingAuthToken:   403,
+	CodeAccessDenied:       403,
+	CodeUnrecognizedClient: 403,
+	CodeInvalidSignature:   403,
+	CodeExpiredToken:       403,
+	CodeThrottling:         429,
+	CodeInternalFailure:    500,
+}
+
+// NewError builds an error with the status of its exception.
+func NewError(code, msg string) *Error {
+	st, ok := statusOf[code]
+	if !ok {
+		st = 400
+	}
+	return &Error{Code: code, Status: st, Message: msg}
+}
+
+func newErrorf(code, format string, args ...any) *Error {
+	return NewError(code, fmt.Sprintf(format, args...))
+}
+
+func (e *Error) withCluster(name string) *Error { e.ClusterName = name; return e }
+
+// InvalidParameter is an InvalidParameterException with the given message.
+func InvalidParameter(format string, args ...any) *Error {
+	return newErrorf(CodeInvalidParameter, format, args...)
+}
+
+// Every EKS error message lives below, once. Messages marked "chosen" are ours where AWS's
+// wording is not public (see the README's list of choices).
+
+func errClusterNotFound(name string) *Error {
+	return newErrorf(CodeResourceNotFound, "No cluster found for name: %s.", name).withCluster(name)
+}
+
+func errClusterExists(name string) *Error {
+	return newErrorf(CodeResourceInUse, "Cluster already exists with name: %s", name).withCluster(name)
+}
+
+func errModeNotAPI(cluster string) *Error {
+	return NewError(CodeInvalidRequest, "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.").withCluster(cluster)
+}
+
+func errEntryInUse(cluster string) *Error {
+	return NewError(CodeResourceInUse, "The specified access entry resource is already in use on this cluster.").withCluster(cluster)
+}
+
+func errEntryNotFound(cluster string) *Error {
+	return NewError(CodeResourceNotFound, "The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.").withCluster(cluster)
+}
+
+func errPrincipalFormat() *Error {
+	return NewError(CodeInvalidParameter, "The principalArn parameter format is not valid")
+}
+
+// ErrInvalidPrincipal is returned when principalArn names no existing IAM principal.
+func ErrInvalidPrincipal() *Error {
+	return NewError(CodeInvalidParameter, "The specified principalArn is invalid: invalid principal.")
+}
+
+func errServiceLinkedRole() *Error {
+	return NewError(CodeInvalidParameter, "The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role")
+}
+
+const nodeTypesList = "[EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX, EC2]"
+
+func errNodeTypeNeedsRole() *Error {
+	return InvalidParameter("AccessEntry principalArn must be IAM role when using types %s", nodeTypesList)
+}
+
+func errNodeTypeSameAccount() *Error {
+	return InvalidParameter("AccessEntry principalArn must be from the same account as the cluster when using types %s", nodeTypesList)
+}
+
+func errUsernameNotAllowed(typ string) *Error {
+	return InvalidParameter("The specified username is invalid: setting username is not allowed when the type is %q", typ)
+}
+
+func errGroupsNotAllowed(typ string) *Error {
+	return InvalidParameter("The specified kubernetesGroups is invalid: setting kubernetesGroups is not allowed when the type is %q", typ)
+}
+
+func errUsernamePrefix(prefix string) *Error {
+	return InvalidParameter("The username must not begin with %s", prefix)
+}
+
+// chosen
+func errUsernameSessionColon() *Error {
+	return InvalidParameter("The specified username is invalid: {{SessionName}} and {{SessionNameRaw}} must be preceded by a colon (:) in the username")
+}
+
+// chosen
+func errUsernameEmpty() *Error {
+	return InvalidParameter("The specified username is invalid: the username must not be empty")
+}
+
+func errGroupPrefix(group, prefix string) *Error {
+	return InvalidParameter("The kubernetes group name %s is invalid, it cannot start with %s", group, prefix)
+}
+
+// chosen
+func errGroupEmpty() *Error {
+	return InvalidParameter("The kubernetes group name is invalid, it must not be empty")
+}
+
+// chosen
+func errInvalidType(typ string) *Error {
+	return InvalidParameter("The specified type %q is invalid. Valid types are [STANDARD, EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX, HYBRID_LINUX, EC2, HYPERPOD_LINUX]", typ)
+}
+
+func errOnlyStandard() *Error {
+	return InvalidParameter("This operation can only be performed on Access Entries with a type of \"STANDARD\".")
+}
+
+func errBootstrapConfigMap() *Error {
+	return InvalidParameter("bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to CONFIG_MAP")
+}
+
+func errClientTokenLength() *Error {
+	return InvalidParameter("The client request token parameter must be between 33 and 126 characters.")
+}
+
+// chosen
+func errIdempotencyMismatch() *Error {
+	return InvalidParameter("The clientRequestToken has already been used for a request with different parameters. Use a new clientRequestToken for a different request.")
+}
+
+// chosen
+func errInvalidAuthMode(mode string) *Error {
+	return InvalidParameter("The specified authenticationMode %q is invalid. Valid values are [API, API_AND_CONFIG_MAP, CONFIG_MAP]", mode)
+}
+
+// chosen
+func errClusterName(name string) *Error {
+	return InvalidParameter("The cluster name %q is invalid: it must be 1 to 100 characters, start with an alphanumeric character and contain only alphanumeric characters, hyphens and underscores", name)
+}
+
+// MissingParameter reports a required member that the request lacks (chosen).
+func MissingParameter(name string) *Error {
+	return InvalidParameter("The request must contain the parameter %s", name)
+}
+
+// chosen
+func errRoleARN(arn string) *Error {
+	return InvalidParameter("The specified roleArn %q is not a valid IAM role ARN", arn)
+}
+
+// chosen
+func errVersion(v string) *Error {
+	return InvalidParameter("The specified Kubernetes version %q is not supported", v)
+}
+
+// ErrMaxResults is the message for a maxResults outside 1..100 (chosen).
+func ErrMaxResults() *Error {
+	return InvalidParameter("maxResults must be between 1 and 100")
+}
+
+// ErrNextToken is returned for a nextToken this server did not issue (chosen).
+func ErrNextToken() *Error {
+	return InvalidParameter("The nextToken provided is invalid")
+}
+
+// Tag rules (chosen wording; limits from the model).
+func errTooManyTags() *Error {
+	return InvalidParameter("The number of tags must not exceed 50")
+}
+
+func errTagKey(k string) *Error {
+	return InvalidParameter("Tag key %q is invalid: tag keys must be between 1 and 128 characters", k)
+}
+
+func errTagValue(k string) *Error {
+	return InvalidParameter("Tag value for key %q is invalid: tag values must be at most 256 characters", k)
+}
+
+func errTagReserved(k string) *Error {
+	return InvalidParameter("Tag key %q is invalid: the aws: prefix is reserved for AWS use", k)
+}
+
+// reservedPrefixes are the username and group prefixes EKS reserves.
+var reservedPrefixes = []string{"system:", "eks:", "aws:", "amazon:", "iam:"}
+
+func reservedPrefix(s string) (string, bool) {
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(s, p) {
+			return p, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,78 @@
+package access
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors every Store returns; the domain maps them to EKS errors.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrUnavailable wraps failures to reach the database; the API answers 503.
+	ErrUnavailable = errors.New("store unavailable")
+)
+
+// Store is what the domain needs from persistence. Every operation runs in a transaction:
+// Update for read-write work, View for reads. A function that returns an error rolls the
+// transaction back, so a failed request never leaves a half-written record.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is one transaction. Methods return ErrNotFound / ErrAlreadyExists as documented.
+type Tx interface {
+	// Clusters.
+	GetCluster(key ClusterKey) (*Cluster, error)
+	InsertCluster(c *Cluster) error // ErrAlreadyExists on (account, region, name)
+	UpdateCluster(c *Cluster) error // by ID; ErrNotFound
+	DeleteCluster(id string) error  // deletes the cluster's entries and associations too
+	ListClusters(account, region string, p Page) ([]string, error)
+
+	// Access entries.
+	GetAccessEntry(key EntryKey) (*AccessEntry, error)
+	InsertAccessEntry(e *AccessEntry) error // ErrAlreadyExists on (cluster, principal)
+	UpdateAccessEntry(e *AccessEntry) error // ErrNotFound
+	DeleteAccessEntry(key EntryKey) error   // deletes its associations too; ErrNotFound
+	// ListAccessEntries lists principal ARNs in byte order; a non-empty policyARN keeps only
+	// entries with that policy associated.
+	ListAccessEntries(clusterID, policyARN string, p Page) ([]string, error)
+
+	// Policy associations.
+	PutAssociation(a *Association) error // insert or replace (entry, policy)
+	GetAssociation(key EntryKey, policyARN string) (*Association, error)
+	DeleteAssociation(key EntryKey, policyARN string) error // ErrNotFound
+	// ListAssociations lists an entry's associations ordered by policy ARN.
+	ListAssociations(key EntryKey, p Page) ([]Association, error)
+
+	// Idempotency records for clientRequestToken.
+	GetIdempotency(key IdempotencyKey) (*IdempotencyRecord, error) // ErrNotFound
+	PutIdempotency(r *IdempotencyRecord) error
+}
+
+// Association is an access policy associated with an access entry, with its scope.
+type Association struct {
+	ClusterID    string   `json:"clusterId"`
+	PrincipalARN string   `json:"principalArn"`
+	PolicyARN    string   `json:"policyArn"`
+	ScopeType    string   `json:"scopeType"`
+	Namespaces   []string `json:"namespaces"`
+	AssociatedAt Millis   `json:"associatedAt"`
+	ModifiedAt   Millis   `json:"modifiedAt"`
+}
+
+// IdempotencyKey identifies a clientRequestToken use: per account, region, operation and the
+// resource the operation addresses (cluster name, or cluster/principal).
+type IdempotencyKey struct {
+	Account, Region, Operation, Resource, Token string
+}
+
+// IdempotencyRecord is the first response to a token: the request's hash and its result.
+type IdempotencyRecord struct {
+	Key         IdempotencyKey
+	RequestHash string
+	Result      []byte
+	CreatedAt   Millis
+}

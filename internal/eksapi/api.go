@@ -1,0 +1,298 @@
+// Package eksapi is the EKS rest-json (2017-11-01) wire layer: routes, request decoding,
+// response and error encoding, exactly as AWS puts them on the wire.
+package eksapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/identity"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// MaxBodyBytes bounds request bodies.
+const MaxBodyBytes = 1 << 20
+
+// API serves the EKS operations.
+type API struct {
+	svc     *access.Service
+	authn   identity.Authenticator
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// Options configures the API.
+type Options struct {
+	Authenticator identity.Authenticator // default identity.Open{}
+	Logger        *slog.Logger
+	Registerer    prometheus.Registerer // nil: no metrics
+}
+
+// New returns the EKS API over svc.
+func New(svc *access.Service, o Options) *API {
+	a := &API{svc: svc, authn: o.Authenticator, log: o.Logger}
+	if a.authn == nil {
+		a.authn = identity.Open{}
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	a.metrics = newMetrics(o.Registerer)
+	return a
+}
+
+// Register adds the EKS routes to mux. Go's ServeMux matches percent-encoded path labels
+// segment by segment and PathValue returns them decoded, as the EKS wire format needs.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.Handle("POST /clusters", a.op("CreateCluster", a.createCluster))
+	mux.Handle("GET /clusters", a.op("ListClusters", a.listClusters))
+	mux.Handle("GET /clusters/{name}", a.op("DescribeCluster", a.describeCluster))
+	mux.Handle("DELETE /clusters/{name}", a.op("DeleteCluster", a.deleteCluster))
+
+	mux.Handle("POST /clusters/{name}/access-entries", a.op("CreateAccessEntry", a.createAccessEntry))
+	mux.Handle("GET /clusters/{name}/access-entries", a.op("ListAccessEntries", a.listAccessEntries))
+	mux.Handle("GET /clusters/{name}/access-entries/{principalArn}", a.op("DescribeAccessEntry", a.describeAccessEntry))
+	mux.Handle("POST /clusters/{name}/access-entries/{principalArn}", a.op("UpdateAccessEntry", a.updateAccessEntry))
+	mux.Handle("DELETE /clusters/{name}/access-entries/{principalArn}", a.op("DeleteAccessEntry", a.deleteAccessEntry))
+
+	mux.Handle("/", a.op("Unknown", func(r *request) (any, error) {
+		return nil, access.NewError(access.CodeUnknownOperation, fmt.Sprintf("No operation matches %s %s", r.Method, r.URL.EscapedPath()))
+	}))
+}
+
+// request is one API call being served.
+type request struct {
+	*http.Request
+	Caller access.Caller
+	Body   []byte
+	ID     string
+}
+
+type handlerFunc func(r *request) (any, error)
+
+func (a *API) op(name string, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+		start := time.Now()
+		id := uuid.NewString()
+		w.Header().Set("x-amzn-RequestId", id)
+		req := &request{Request: hr, ID: id}
+		status, code := a.serve(w, req, name, h)
+		d := time.Since(start)
+		a.metrics.observe(name, code, d)
+		a.log.LogAttrs(hr.Context(), slog.LevelInfo, "request",
+			slog.String("operation", name), slog.Int("status", status), slog.String("code", code),
+			slog.Duration("duration", d), slog.String("request_id", id),
+			slog.String("account", req.Caller.Account), slog.String("region", req.Caller.Region),
+			slog.String("method", hr.Method), slog.String("path", hr.URL.EscapedPath()))
+	})
+}
+
+// serve runs the handler and writes its answer; it never lets a panic reach the client.
+func (a *API) serve(w http.ResponseWriter, r *request, name string, h handlerFunc) (status int, code string) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("panic serving request", "operation", name, "request_id", r.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			status, code = writeError(w, access.NewError(access.CodeServer, "An internal error occurred. Request id: "+r.ID))
+		}
+	}()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Request.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return writeError(w, access.NewError(access.CodeRequestTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", MaxBodyBytes)))
+		}
+		return writeError(w, access.NewError(access.CodeSerialization, "Could not read the request body: "+err.Error()))
+	}
+	r.Body = body
+	caller, err := a.authn.Authenticate(r.Request, body)
+	if err != nil {
+		return a.writeErr(w, r, name, err)
+	}
+	r.Caller = caller
+	out, err := h(r)
+	if err != nil {
+		return a.writeErr(w, r, name, err)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return a.writeErr(w, r, name, err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	return http.StatusOK, "OK"
+}
+
+func (a *API) writeErr(w http.ResponseWriter, r *request, name string, err error) (int, string) {
+	var ae *access.Error
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, access.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		a.log.Warn("store unavailable", "operation", name, "request_id", r.ID, "error", err)
+		ae = access.NewError(access.CodeServiceUnavailable, "The service is unavailable. Try again later.")
+	case errors.Is(err, context.Canceled):
+		ae = access.NewError(access.CodeClient, "The request was canceled by the client.")
+	default:
+		a.log.Error("internal error", "operation", name, "request_id", r.ID, "error", err)
+		ae = access.NewError(access.CodeServer, "An internal error occurred. Request id: "+r.ID)
+	}
+	return writeError(w, ae)
+}
+
+// writeError renders an EKS error: status, x-amzn-ErrorType, and {"message"} plus modeled members.
+func writeError(w http.ResponseWriter, e *access.Error) (int, string) {
+	body := map[string]string{"message": e.Message}
+	if e.ClusterName != "" {
+		body["clusterName"] = e.ClusterName
+	}
+	b, _ := json.Marshal(body)
+	h := w.Header()
+	h.Set("x-amzn-ErrorType", e.Code)
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(e.Status)
+	w.Write(b)
+	return e.Status, e.Code
+}
+
+// decode reads the JSON body into v. An empty body is an empty object. Type mismatches and
+// syntax errors are SerializationExceptions naming the member.
+func (r *request) decode(v any) error {
+	if len(strings.TrimSpace(string(r.Body))) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(r.Body)))
+	if err := dec.Decode(v); err != nil {
+		return serializationError(err)
+	}
+	if dec.More() {
+		return access.NewError(access.CodeSerialization, "Unexpected content after the JSON request body")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return access.NewError(access.CodeSerialization, "Unexpected content after the JSON request body")
+	}
+	return nil
+}
+
+func serializationError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return access.NewError(access.CodeSerialization, fmt.Sprintf("The request body must be a JSON object, not %s", te.Value))
+		}
+		return access.NewError(access.CodeSerialization, fmt.Sprintf("Invalid value for member %q: expected %s, got %s", field, jsonKind(te.Type.String()), te.Value))
+	case errors.As(err, &se):
+		return access.NewError(access.CodeSerialization, fmt.Sprintf("The request body is not valid JSON: %v (at byte %d)", se, se.Offset))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return access.NewError(access.CodeSerialization, "The request body is not valid JSON: unexpected end of input")
+	}
+	var ae *access.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return access.NewError(access.CodeSerialization, "The request body could not be parsed: "+err.Error())
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "*[]"):
+		return "a list"
+	case strings.HasPrefix(goType, "map["):
+		return "a map"
+	case strings.Contains(goType, "string"):
+		return "a string"
+	case strings.Contains(goType, "bool"):
+		return "a boolean"
+	case strings.Contains(goType, "int"), strings.Contains(goType, "float"):
+		return "a number"
+	}
+	return "a structure"
+}
+
+// query returns the request's query parameters, refusing malformed encodings.
+func (r *request) query() (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, access.InvalidParameter("The query string is malformed: %v", err)
+	}
+	return q, nil
+}
+
+// page reads maxResults and nextToken.
+func (r *request) page() (access.Page, error) {
+	q, err := r.query()
+	if err != nil {
+		return access.Page{}, err
+	}
+	var p access.Page
+	if s := q.Get("maxResults"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return p, access.ErrMaxResults()
+		}
+		p.Limit = n
+	}
+	if t := q.Get("nextToken"); t != "" {
+		after, ok := decodeToken(t)
+		if !ok {
+			return p, access.ErrNextToken()
+		}
+		p.After = after
+	}
+	return p, nil
+}
+
+const tokenPrefix = "eksaccess.v1:"
+
+// encodeToken makes an opaque nextToken from the last key of a page.
+func encodeToken(after string) *string {
+	if after == "" {
+		return nil
+	}
+	t := base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + after))
+	return &t
+}
+
+func decodeToken(t string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(t)
+	if err != nil || !strings.HasPrefix(string(b), tokenPrefix) || len(b) == len(tokenPrefix) {
+		return "", false
+	}
+	return string(b[len(tokenPrefix):]), true
+}
+
+// epoch renders access.Millis as EKS timestamps: epoch seconds, a JSON number.
+type epoch access.Millis
+
+func (e epoch) MarshalJSON() ([]byte, error) { return []byte(access.Millis(e).EpochSeconds()), nil }
+
+func strOr(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func listOr(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,146 @@
+// Package server is the composition root: it opens the store, builds the API and serves it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/eksapi"
+	"github.com/eksaccess/eksaccess/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config is what `eksaccess serve` is told.
+type Config struct {
+	Listen   string // host:port; port 0 picks a free one
+	Database string // DSN
+	Auth     string // "open" (the only mode so far)
+	Logger   *slog.Logger
+	// ShutdownTimeout bounds graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultListen is where the server listens unless told otherwise.
+const DefaultListen = "127.0.0.1:8600"
+
+// Server is a running eksaccess.
+type Server struct {
+	cfg   Config
+	store access.Store
+	http  *http.Server
+	ln    net.Listener
+	log   *slog.Logger
+	done  chan error
+}
+
+// Start opens the store, binds the listener and starts serving in the background.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	if cfg.Database == "" {
+		cfg.Database = store.DefaultDSN
+	}
+	if cfg.Auth == "" {
+		cfg.Auth = "open"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.Auth != "open" {
+		return nil, fmt.Errorf("--auth %q: unsupported (supported: open)", cfg.Auth)
+	}
+	if err := checkOpenListen(cfg.Listen); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: st, ln: ln, log: cfg.Logger, done: make(chan error, 1)}
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() { s.done <- s.http.Serve(ln) }()
+	s.log.Info("eksaccess serving", "listen", s.Addr(), "database", store.Describe(cfg.Database), "auth", cfg.Auth)
+	return s, nil
+}
+
+// checkOpenListen refuses to serve unverified requests anywhere but on a loopback address.
+func checkOpenListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--listen %q: --auth open trusts every caller, so it may listen only on a loopback address (127.0.0.1, ::1, localhost)", addr)
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	svc := access.NewService(s.store)
+	eksapi.New(svc, eksapi.Options{Logger: s.log, Registerer: reg}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.store.View(ctx, func(access.Tx) error { return nil }); err != nil {
+			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Shutdown stops accepting requests, waits for those in flight, and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.http.Shutdown(ctx)
+	if e := <-s.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	if e := s.store.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+// Wait blocks until the server stops serving on its own (a listener failure).
+func (s *Server) Wait() <-chan error { return s.done }

@@ -1,0 +1,417 @@
+// Package sqlite is the embedded SQLite backend of access.Store (pure Go, no cgo), the default.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/eksaccess/eksaccess/internal/access"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// IdempotencyTTL is how long a clientRequestToken is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
+// Store is access.Store on SQLite. Writes go through one connection (SQLite has one writer;
+// queueing in Go avoids SQLITE_BUSY storms), reads through a pool (WAL readers do not block).
+type Store struct {
+	writer *sql.DB
+	reader *sql.DB
+}
+
+// Open opens (creating if needed) the database at path and brings its schema up to date.
+// path may carry query parameters of the modernc driver (e.g. `?_pragma=synchronous(NORMAL)`).
+func Open(ctx context.Context, path string) (*Store, error) {
+	file, query, _ := strings.Cut(path, "?")
+	if file == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: bad parameters %q: %w", query, err)
+	}
+	memory := file == ":memory:"
+	pragmas := []string{"busy_timeout(10000)", "foreign_keys(1)"}
+	if !memory {
+		pragmas = append(pragmas, "journal_mode(WAL)")
+	}
+	for _, p := range pragmas {
+		params.Add("_pragma", p)
+	}
+	params.Set("_txlock", "immediate")
+	dsn := "file:" + file + "?" + params.Encode()
+	writer, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	reader := writer
+	if !memory {
+		params.Set("_txlock", "deferred")
+		reader, err = sql.Open("sqlite", "file:"+file+"?"+params.Encode())
+		if err != nil {
+			writer.Close()
+			return nil, err
+		}
+		reader.SetMaxOpenConns(8)
+		reader.SetMaxIdleConns(8)
+	}
+	s := &Store{writer: writer, reader: reader}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		if e := s.reader.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// SchemaVersion is the number of the newest migration.
+func SchemaVersion() int {
+	names, _ := fs.Glob(migrations, "migrations/*.sql")
+	return len(names)
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: schema_migrations: %w", err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return err
+	}
+	if current > len(names) {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this binary's %d", current, len(names))
+	}
+	for i := current; i < len(names); i++ {
+		body, err := migrations.ReadFile(names[i])
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", names[i], err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, i+1, time.Now().Unix()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Update runs fn in a read-write transaction.
+func (s *Store) Update(ctx context.Context, fn func(access.Tx) error) error {
+	return s.run(ctx, s.writer, fn, true)
+}
+
+// View runs fn in a read transaction.
+func (s *Store) View(ctx context.Context, fn func(access.Tx) error) error {
+	return s.run(ctx, s.reader, fn, false)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, fn func(access.Tx) error, write bool) error {
+	sqlTx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(err)
+	}
+	t := &tx{ctx: ctx, tx: sqlTx}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return classify(err)
+	}
+	if !write {
+		return classify(sqlTx.Rollback())
+	}
+	return classify(sqlTx.Commit())
+}
+
+// classify turns driver errors that mean "cannot serve now" into access.ErrUnavailable.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN:
+			return fmt.Errorf("%w: %v", access.ErrUnavailable, err)
+		}
+	}
+	return err
+}
+
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+type tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (t *tx) exec(q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, q, args...)
+}
+
+func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, q, args...)
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain maps, slices and structs are stored
+	}
+	return string(b)
+}
+
+func notFound(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return access.ErrNotFound
+	}
+	return nil
+}
+
+func strings1(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+const clusterCols = `id, account, region, name, arn, status, auth_mode, bootstrap_admin, created_at, tags, spec, revision`
+
+func (t *tx) GetCluster(key access.ClusterKey) (*access.Cluster, error) {
+	row := t.tx.QueryRowContext(t.ctx, `SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name)
+	var c access.Cluster
+	var tags, spec string
+	err := row.Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &tags, &spec, &c.Revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+		return nil, fmt.Errorf("cluster %s tags: %w", c.Name, err)
+	}
+	if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
+		return nil, fmt.Errorf("cluster %s spec: %w", c.Name, err)
+	}
+	return &c, nil
+}
+
+func (t *tx) InsertCluster(c *access.Cluster) error {
+	_, err := t.exec(`INSERT INTO clusters (`+clusterCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Account, c.Region, c.Name, c.ARN, c.Status, c.AuthenticationMode, c.BootstrapAdmin, c.CreatedAt, mustJSON(c.Tags), mustJSON(c.Spec), c.Revision)
+	if isConstraint(err) {
+		return access.ErrAlreadyExists
+	}
+	return err
+}
+
+func (t *tx) UpdateCluster(c *access.Cluster) error {
+	return notFound(t.exec(`UPDATE clusters SET status = ?, auth_mode = ?, bootstrap_admin = ?, tags = ?, spec = ?, revision = revision + 1 WHERE id = ?`,
+		c.Status, c.AuthenticationMode, c.BootstrapAdmin, mustJSON(c.Tags), mustJSON(c.Spec), c.ID))
+}
+
+func (t *tx) DeleteCluster(id string) error {
+	for _, q := range []string{
+		`DELETE FROM policy_associations WHERE cluster_id = ?`,
+		`DELETE FROM access_entries WHERE cluster_id = ?`,
+	} {
+		if _, err := t.exec(q, id); err != nil {
+			return err
+		}
+	}
+	return notFound(t.exec(`DELETE FROM clusters WHERE id = ?`, id))
+}
+
+func (t *tx) ListClusters(account, region string, p access.Page) ([]string, error) {
+	return strings1(t.query(`SELECT name FROM clusters WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?`, account, region, p.After, p.Limit))
+}
+
+const entryCols = `e.cluster_id, c.name, e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id`
+
+func (t *tx) GetAccessEntry(key access.EntryKey) (*access.AccessEntry, error) {
+	row := t.tx.QueryRowContext(t.ctx, `SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.principal_arn = ?`, key.ClusterID, key.PrincipalARN)
+	var e access.AccessEntry
+	var groups, tags string
+	err := row.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+func (t *tx) InsertAccessEntry(e *access.AccessEntry) error {
+	_, err := t.exec(`INSERT INTO access_entries (cluster_id, principal_arn, arn, type, username, groups_json, tags, created_at, modified_at, principal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ClusterID, e.PrincipalARN, e.ARN, e.Type, e.Username, mustJSON(nonNilStrings(e.KubernetesGroups)), mustJSON(nonNilMap(e.Tags)), e.CreatedAt, e.ModifiedAt, e.PrincipalID)
+	if isConstraint(err) {
+		return access.ErrAlreadyExists
+	}
+	return err
+}
+
+func (t *tx) UpdateAccessEntry(e *access.AccessEntry) error {
+	return notFound(t.exec(`UPDATE access_entries SET username = ?, groups_json = ?, tags = ?, modified_at = ?, principal_id = ? WHERE cluster_id = ? AND principal_arn = ?`,
+		e.Username, mustJSON(nonNilStrings(e.KubernetesGroups)), mustJSON(nonNilMap(e.Tags)), e.ModifiedAt, e.PrincipalID, e.ClusterID, e.PrincipalARN))
+}
+
+func (t *tx) DeleteAccessEntry(key access.EntryKey) error {
+	if _, err := t.exec(`DELETE FROM policy_associations WHERE cluster_id = ? AND principal_arn = ?`, key.ClusterID, key.PrincipalARN); err != nil {
+		return err
+	}
+	return notFound(t.exec(`DELETE FROM access_entries WHERE cluster_id = ? AND principal_arn = ?`, key.ClusterID, key.PrincipalARN))
+}
+
+func (t *tx) ListAccessEntries(clusterID, policyARN string, p access.Page) ([]string, error) {
+	if policyARN != "" {
+		return strings1(t.query(`SELECT principal_arn FROM policy_associations WHERE cluster_id = ? AND policy_arn = ? AND principal_arn > ? ORDER BY principal_arn LIMIT ?`, clusterID, policyARN, p.After, p.Limit))
+	}
+	return strings1(t.query(`SELECT principal_arn FROM access_entries WHERE cluster_id = ? AND principal_arn > ? ORDER BY principal_arn LIMIT ?`, clusterID, p.After, p.Limit))
+}
+
+func (t *tx) PutAssociation(a *access.Association) error {
+	_, err := t.exec(`INSERT INTO policy_associations (cluster_id, principal_arn, policy_arn, scope_type, namespaces, associated_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (cluster_id, principal_arn, policy_arn) DO UPDATE SET scope_type = excluded.scope_type, namespaces = excluded.namespaces, modified_at = excluded.modified_at`,
+		a.ClusterID, a.PrincipalARN, a.PolicyARN, a.ScopeType, mustJSON(nonNilStrings(a.Namespaces)), a.AssociatedAt, a.ModifiedAt)
+	if isConstraint(err) {
+		return access.ErrNotFound // the entry is gone
+	}
+	return err
+}
+
+const assocCols = `cluster_id, principal_arn, policy_arn, scope_type, namespaces, associated_at, modified_at`
+
+func scanAssociations(rows *sql.Rows, err error) ([]access.Association, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []access.Association{}
+	for rows.Next() {
+		var a access.Association
+		var ns string
+		if err := rows.Scan(&a.ClusterID, &a.PrincipalARN, &a.PolicyARN, &a.ScopeType, &ns, &a.AssociatedAt, &a.ModifiedAt); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(ns), &a.Namespaces); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) GetAssociation(key access.EntryKey, policyARN string) (*access.Association, error) {
+	as, err := scanAssociations(t.query(`SELECT `+assocCols+` FROM policy_associations WHERE cluster_id = ? AND principal_arn = ? AND policy_arn = ?`, key.ClusterID, key.PrincipalARN, policyARN))
+	if err != nil {
+		return nil, err
+	}
+	if len(as) == 0 {
+		return nil, access.ErrNotFound
+	}
+	return &as[0], nil
+}
+
+func (t *tx) DeleteAssociation(key access.EntryKey, policyARN string) error {
+	return notFound(t.exec(`DELETE FROM policy_associations WHERE cluster_id = ? AND principal_arn = ? AND policy_arn = ?`, key.ClusterID, key.PrincipalARN, policyARN))
+}
+
+func (t *tx) ListAssociations(key access.EntryKey, p access.Page) ([]access.Association, error) {
+	return scanAssociations(t.query(`SELECT `+assocCols+` FROM policy_associations WHERE cluster_id = ? AND principal_arn = ? AND policy_arn > ? ORDER BY policy_arn LIMIT ?`, key.ClusterID, key.PrincipalARN, p.After, p.Limit))
+}
+
+func (t *tx) GetIdempotency(key access.IdempotencyKey) (*access.IdempotencyRecord, error) {
+	r := access.IdempotencyRecord{Key: key}
+	err := t.tx.QueryRowContext(t.ctx, `SELECT request_hash, result, created_at FROM idempotency WHERE account = ? AND region = ? AND operation = ? AND resource = ? AND token = ? AND created_at >= ?`,
+		key.Account, key.Region, key.Operation, key.Resource, key.Token, time.Now().Add(-IdempotencyTTL).UnixMilli()).Scan(&r.RequestHash, &r.Result, &r.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (t *tx) PutIdempotency(r *access.IdempotencyRecord) error {
+	if _, err := t.exec(`DELETE FROM idempotency WHERE created_at < ?`, time.Now().Add(-IdempotencyTTL).UnixMilli()); err != nil {
+		return err
+	}
+	k := r.Key
+	_, err := t.exec(`INSERT INTO idempotency (account, region, operation, resource, token, request_hash, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (account, region, operation, resource, token) DO UPDATE SET request_hash = excluded.request_hash, result = excluded.result, created_at = excluded.created_at`,
+		k.Account, k.Region, k.Operation, k.Resource, k.Token, r.RequestHash, r.Result, r.CreatedAt)
+	return err
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

@@ -1,0 +1,5 @@
+package storetest
+
+import "time"
+
+var nowFunc = time.Now

@@ -246,3 +246,40 @@ func reservedPrefix(s string) (string, bool) {
 	}
 	return "", false
 }
+
+// Access policies and associations.
+
+func errPolicyFormat() *Error {
+	return InvalidParameter("The policyArn parameter format is not valid")
+}
+
+func errPolicyNotFound() *Error {
+	return NewError(CodeResourceNotFound, "The specified policyArn could not be found.")
+}
+
+func errPolicyServiceLinkedOnly() *Error {
+	return InvalidParameter("The specified policyArn can only be associated with service-linked roles")
+}
+
+func errScopeClusterNamespaces() *Error {
+	return InvalidParameter("accessScope should not include namespaces if the type is not set as namespace")
+}
+
+func errScopeNeedsNamespace() *Error {
+	return InvalidParameter("At least 1 namespace must be provided if the type is set as namespace")
+}
+
+// chosen
+func errScopeType(typ string) *Error {
+	return InvalidParameter("The specified accessScope type %q is invalid. Valid types are [cluster, namespace]", typ)
+}
+
+// chosen
+func errScopeNamespace(ns string) *Error {
+	return InvalidParameter("The namespace %q in accessScope is invalid: use a Kubernetes namespace name, optionally ending with a single * wildcard", ns)
+}
+
+// chosen
+func errAssociationNotFound(cluster string) *Error {
+	return NewError(CodeResourceNotFound, "The specified policyArn is not associated with this access entry.").withCluster(cluster)
+}

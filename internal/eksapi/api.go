@@ -68,6 +68,11 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /clusters/{name}/access-entries/{principalArn}", a.op("UpdateAccessEntry", a.updateAccessEntry))
 	mux.Handle("DELETE /clusters/{name}/access-entries/{principalArn}", a.op("DeleteAccessEntry", a.deleteAccessEntry))
 
+	mux.Handle("POST /clusters/{name}/access-entries/{principalArn}/access-policies", a.op("AssociateAccessPolicy", a.associateAccessPolicy))
+	mux.Handle("GET /clusters/{name}/access-entries/{principalArn}/access-policies", a.op("ListAssociatedAccessPolicies", a.listAssociatedAccessPolicies))
+	mux.Handle("DELETE /clusters/{name}/access-entries/{principalArn}/access-policies/{policyArn}", a.op("DisassociateAccessPolicy", a.disassociateAccessPolicy))
+	mux.Handle("GET /access-policies", a.op("ListAccessPolicies", a.listAccessPolicies))
+
 	mux.Handle("/", a.op("Unknown", func(r *request) (any, error) {
 		return nil, access.NewError(access.CodeUnknownOperation, fmt.Sprintf("No operation matches %s %s", r.Method, r.URL.EscapedPath()))
 	}))

@@ -24,7 +24,7 @@ type Server struct {
 
 // Options tweak the server a test starts.
 type Options struct {
-	Database string                     // default: a fresh SQLite file in t.TempDir()
+	Database string                   // default: a fresh SQLite file in t.TempDir()
 	Mutate   func(cfg *server.Config) // last-minute config changes
 }
 

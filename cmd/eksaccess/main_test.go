@@ -1,0 +1,233 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/eksaccess/eksaccess/internal/testutil"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "eksaccess-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "eksaccess")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// proc is a running `eksaccess serve`.
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *strings.Builder
+}
+
+// serve starts the binary in dir with env and waits until /healthz answers.
+func serve(t *testing.T, dir string, env []string, args ...string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "EKSACCESS_LISTEN="+addr), env...)
+	logs := &strings.Builder{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, url: "http://" + addr, logs: logs}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(p.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not become healthy: %v\n%s", err, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and requires a clean exit.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no exit after SIGTERM\n%s", p.logs)
+	}
+	if !strings.Contains(p.logs.String(), "stopped") {
+		t.Fatalf("no graceful shutdown in logs:\n%s", p.logs)
+	}
+}
+
+func eksClient(url string) *eks.Client {
+	return eks.NewFromConfig(aws.Config{
+		Region:       "us-west-2",
+		Credentials:  credentials.NewStaticCredentialsProvider("012345678910", "x", ""),
+		BaseEndpoint: aws.String(url),
+	})
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	out, err := exec.Command(binary, "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "eksaccess ") {
+		t.Fatalf("version: %v %q", err, out)
+	}
+	out, err = exec.Command(binary, "bogus").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unknown command "bogus"`) {
+		t.Fatalf("unknown command: %v %q", err, out)
+	}
+}
+
+func TestOpenModeRefusesNonLoopback(t *testing.T) {
+	cmd := exec.Command(binary, "serve", "--listen", "0.0.0.0:0", "--database", "sqlite://"+filepath.Join(t.TempDir(), "x.db"))
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "may listen only on a loopback address") {
+		t.Fatalf("want refusal, got %v: %s", err, out)
+	}
+}
+
+// The state survives a restart: create, stop (SIGTERM), start on the same database, describe.
+func TestRestartKeepsState(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "state.db")
+	p := serve(t, dir, []string{"EKSACCESS_DATABASE=" + db})
+	ctx := context.Background()
+	c := eksClient(p.url)
+	if _, err := c.CreateCluster(ctx, &eks.CreateClusterInput{
+		Name: aws.String("my-cluster"), RoleArn: aws.String("arn:aws:iam::012345678910:role/eks"),
+		ResourcesVpcConfig: &types.VpcConfigRequest{SubnetIds: []string{"subnet-1"}},
+		AccessConfig:       &types.CreateAccessConfigRequest{AuthenticationMode: types.AuthenticationModeApi},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const role = "arn:aws:iam::012345678910:role/my-role"
+	created, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String(role), KubernetesGroups: []string{"devs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AssociateAccessPolicy(ctx, &eks.AssociateAccessPolicyInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String(role),
+		PolicyArn:   aws.String("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"),
+		AccessScope: &types.AccessScope{Type: types.AccessScopeTypeNamespace, Namespaces: []string{"dev-*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	p.stop(t)
+
+	p2 := serve(t, dir, nil, "--database", db)
+	c2 := eksClient(p2.url)
+	got, err := c2.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String(role)})
+	if err != nil {
+		t.Fatalf("after restart: %v\n%s", err, p2.logs)
+	}
+	if !reflect.DeepEqual(got.AccessEntry, created.AccessEntry) {
+		t.Fatalf("after restart:\n got %+v\nwant %+v", got.AccessEntry, created.AccessEntry)
+	}
+	as, err := c2.ListAssociatedAccessPolicies(ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String(role)})
+	if err != nil || len(as.AssociatedAccessPolicies) != 1 || as.AssociatedAccessPolicies[0].AccessScope.Namespaces[0] != "dev-*" {
+		t.Fatalf("associations after restart: %+v %v", as, err)
+	}
+	p2.stop(t)
+}
+
+// The README's example, with the installed aws-cli, against `eksaccess serve` on its default
+// database in the working directory; the output has the shape of the AWS API reference examples.
+func TestAWSCLIReadmeExample(t *testing.T) {
+	dir := t.TempDir()
+	p := serve(t, dir, nil)
+	if _, err := os.Stat(filepath.Join(dir, "eksaccess.db")); err != nil {
+		t.Fatalf("default database not in the working directory: %v", err)
+	}
+	cli := testutil.NewAWSCLI(t, p.url)
+	cl := cli.JSON("eks", "create-cluster", "--name", "my-cluster", "--role-arn", "arn:aws:iam::012345678910:role/eks",
+		"--resources-vpc-config", "subnetIds=subnet-1", "--access-config", "authenticationMode=API")
+	if ac := cl["cluster"].(map[string]any)["accessConfig"]; !reflect.DeepEqual(ac, map[string]any{"authenticationMode": "API"}) {
+		t.Fatalf("accessConfig %v", ac)
+	}
+	created := cli.JSON("eks", "create-access-entry", "--cluster-name", "my-cluster", "--principal-arn", "arn:aws:iam::012345678910:role/my-role")
+	described := cli.JSON("eks", "describe-access-entry", "--cluster-name", "my-cluster", "--principal-arn", "arn:aws:iam::012345678910:role/my-role")
+	for name, out := range map[string]map[string]any{"create": created, "describe": described} {
+		e, ok := out["accessEntry"].(map[string]any)
+		if !ok || len(out) != 1 {
+			t.Fatalf("%s: %v", name, out)
+		}
+		var keys []string
+		for k := range e {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if strings.Join(keys, ",") != "accessEntryArn,clusterName,createdAt,kubernetesGroups,modifiedAt,principalArn,tags,type,username" {
+			t.Fatalf("%s keys: %v", name, keys)
+		}
+		if e["clusterName"] != "my-cluster" || e["principalArn"] != "arn:aws:iam::012345678910:role/my-role" || e["type"] != "STANDARD" ||
+			e["username"] != "arn:aws:sts::012345678910:assumed-role/my-role/{{SessionName}}" ||
+			!reflect.DeepEqual(e["kubernetesGroups"], []any{}) || !reflect.DeepEqual(e["tags"], map[string]any{}) {
+			t.Fatalf("%s: %v", name, e)
+		}
+		if !regexp.MustCompile(`^arn:aws:eks:us-west-2:012345678910:access-entry/my-cluster/role/012345678910/my-role/[0-9a-f-]{36}$`).MatchString(e["accessEntryArn"].(string)) {
+			t.Fatalf("%s ARN %v", name, e["accessEntryArn"])
+		}
+		if _, ok := e["createdAt"].(float64); !ok {
+			t.Fatalf("%s createdAt is not a number: %#v", name, e["createdAt"])
+		}
+	}
+	if !reflect.DeepEqual(created, described) {
+		t.Fatalf("describe differs from create:\n%v\n%v", created, described)
+	}
+	_, stderr, ok := cli.Run("eks", "describe-access-entry", "--cluster-name", "my-cluster", "--principal-arn", "arn:aws:iam::012345678910:role/other")
+	if ok || !strings.Contains(stderr, "(ResourceNotFoundException)") || !strings.Contains(stderr, "The specified principalArn could not be found.") {
+		t.Fatalf("missing entry: ok=%v %s", ok, stderr)
+	}
+	list := cli.JSON("eks", "list-access-entries", "--cluster-name", "my-cluster")
+	if !reflect.DeepEqual(list["accessEntries"], []any{"arn:aws:iam::012345678910:role/my-role"}) {
+		t.Fatalf("list: %v", list)
+	}
+	p.stop(t)
+}

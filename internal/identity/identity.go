@@ -117,13 +117,25 @@ func AccountOf(accessKeyID string) string {
 
 // Open trusts the credential scope without verifying signatures. It is meant for local use;
 // the server refuses to run it on a non-loopback address.
-type Open struct{}
+//
+// With a Store (an identities file given in open mode), a caller whose access key is a
+// long-term key of the file is that user, unverified; other callers have no principal.
+type Open struct {
+	Store *Store
+}
 
 // Authenticate implements Authenticator.
-func (Open) Authenticate(r *http.Request, _ []byte) (access.Caller, error) {
+func (o Open) Authenticate(r *http.Request, _ []byte) (access.Caller, error) {
 	c, err := RequestCredential(r)
 	if err != nil {
 		return access.Caller{}, err
+	}
+	if o.Store != nil {
+		if k, ok := o.Store.Directory().keys[c.AccessKeyID]; ok {
+			u := k.user
+			return access.Caller{Account: u.Account, Region: c.Region, AccessKeyID: c.AccessKeyID,
+				PrincipalARN: u.ARN, SessionARN: u.ARN, PrincipalID: u.ID}, nil
+		}
 	}
 	return access.Caller{Account: AccountOf(c.AccessKeyID), Region: c.Region, AccessKeyID: c.AccessKeyID}, nil
 }

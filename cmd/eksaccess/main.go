@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/eksaccess/eksaccess/internal/server"
 	"github.com/eksaccess/eksaccess/internal/store"
@@ -74,14 +75,21 @@ func serve(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", envOr("EKSACCESS_LISTEN", server.DefaultListen), "address to listen on (env EKSACCESS_LISTEN)")
 	database := fs.String("database", envOr("EKSACCESS_DATABASE", store.DefaultDSN), "database DSN: sqlite://PATH (env EKSACCESS_DATABASE)")
-	auth := fs.String("auth", envOr("EKSACCESS_AUTH", "open"), "how API callers are authenticated: open (env EKSACCESS_AUTH)")
+	auth := fs.String("auth", envOr("EKSACCESS_AUTH", "open"), "how API callers are authenticated: open (trust the credential scope; loopback only) or sigv4 (verify signatures, authorize with IAM policies) (env EKSACCESS_AUTH)")
+	identities := fs.String("identities", envOr("EKSACCESS_IDENTITIES", ""), "identities file: accounts, IAM users, roles and policies; required by --auth sigv4, reloaded on SIGHUP (env EKSACCESS_IDENTITIES)")
 	logFormat := fs.String("log-format", envOr("EKSACCESS_LOG_FORMAT", "text"), "log format: text or json (env EKSACCESS_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr("EKSACCESS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env EKSACCESS_LOG_LEVEL)")
+	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "eksaccess serve: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	updateEvery, err := time.ParseDuration(*updateDuration)
+	if err != nil || updateEvery < 0 {
+		fmt.Fprintf(stderr, "eksaccess serve: --update-duration %q: want a duration such as 3s or 0\n", *updateDuration)
 		return 2
 	}
 	var level slog.Level
@@ -104,17 +112,30 @@ func serve(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Logger: log})
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery})
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1
 	}
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case err := <-srv.Wait():
-		log.Error("server stopped", "error", err)
-		return 1
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break wait
+		case <-hup:
+			if err := srv.ReloadIdentities(); err != nil {
+				log.Error("identities not reloaded; the loaded ones stay in force", "error", err)
+			} else {
+				log.Info("identities reloaded", "file", *identities)
+			}
+		case err := <-srv.Wait():
+			log.Error("server stopped", "error", err)
+			return 1
+		}
 	}
 	if err := srv.Shutdown(context.Background()); err != nil {
 		log.Error("shutdown", "error", err)

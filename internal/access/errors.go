@@ -283,3 +283,172 @@ func errScopeNamespace(ns string) *Error {
 func errAssociationNotFound(cluster string) *Error {
 	return NewError(CodeResourceNotFound, "The specified policyArn is not associated with this access entry.").withCluster(cluster)
 }
+
+// Identity provider configs, updates, tags.
+
+func errUpdateInProgress(updateType, cluster, updateID string) *Error {
+	return newErrorf(CodeResourceInUse, "Cannot %s because cluster %s currently has update %s in progress", updateType, cluster, updateID).withCluster(cluster)
+}
+
+func errUnsupportedModeUpdate(cluster, from, to string) *Error {
+	return InvalidParameter("Unsupported authentication mode update from %s to %s", from, to).withCluster(cluster)
+}
+
+func errOnlyOneUpdateType(cluster string) *Error {
+	return InvalidParameter("Only one type of update can be allowed.").withCluster(cluster)
+}
+
+// chosen
+func errNothingToUpdate(cluster string) *Error {
+	return InvalidParameter("The request must contain one of the parameters resourcesVpcConfig, logging, accessConfig, upgradePolicy, zonalShiftConfig, computeConfig, kubernetesNetworkConfig, storageConfig, remoteNetworkConfig, deletionProtection or controlPlaneScalingConfig").withCluster(cluster)
+}
+
+// errNoChangesNeeded: confirmed for "logging config"; the same wording is used (chosen) for
+// the other kinds of cluster update.
+func errNoChangesNeeded(cluster, what string) *Error {
+	return InvalidParameter("No changes needed for the %s provided", what).withCluster(cluster)
+}
+
+func errEndpointNoChange(cluster string, private, public bool, cidrs []string) *Error {
+	return InvalidParameter("Cluster is already at the desired configuration with endpointPrivateAccess: %t , endpointPublicAccess: %t, and Public Endpoint Restrictions: [%s]", private, public, strings.Join(cidrs, ", ")).withCluster(cluster)
+}
+
+// chosen
+func errEndpointAllDisabled(cluster string) *Error {
+	return InvalidParameter("The cluster endpoint must keep public access, private access or both enabled: endpointPublicAccess and endpointPrivateAccess cannot both be false").withCluster(cluster)
+}
+
+// chosen
+func errInvalidCIDR(member, cidr string) *Error {
+	return InvalidParameter("The specified %s value %q is not a valid IPv4 CIDR block", member, cidr)
+}
+
+// chosen
+func errTooFewSubnets(cluster string) *Error {
+	return InvalidParameter("Subnets specified must be at least two, in different Availability Zones").withCluster(cluster)
+}
+
+// chosen
+func errInvalidValue(member, value, valid string) *Error {
+	return InvalidParameter("The specified %s %q is invalid. Valid values are [%s]", member, value, valid)
+}
+
+// chosen
+func errAutoModeMismatch(cluster string) *Error {
+	return InvalidParameter("To enable or disable EKS Auto Mode, computeConfig.enabled, kubernetesNetworkConfig.elasticLoadBalancing.enabled and storageConfig.blockStorage.enabled must all be set to the same value").withCluster(cluster)
+}
+
+// chosen
+func errImmutableMember(cluster, member string) *Error {
+	return InvalidParameter("%s cannot be changed after the cluster is created", member).withCluster(cluster)
+}
+
+// chosen
+func errNodeRoleRequired(cluster string) *Error {
+	return InvalidParameter("computeConfig.nodeRoleArn is required when computeConfig.nodePools is not empty").withCluster(cluster)
+}
+
+// chosen
+func errUpdateNotFound(cluster, id string) *Error {
+	return newErrorf(CodeResourceNotFound, "No update found for ID: %s", id).withCluster(cluster)
+}
+
+// chosen (moto's wording)
+func errNodegroupNotFound(cluster, name string) *Error {
+	return newErrorf(CodeResourceNotFound, "No node group found for name: %s.", name).withCluster(cluster)
+}
+
+// chosen
+func errAddonNotFound(cluster, name string) *Error {
+	return newErrorf(CodeResourceNotFound, "No addon: %s found in cluster: %s", name, cluster).withCluster(cluster)
+}
+
+// chosen
+func errCapabilityNotFound(cluster, name string) *Error {
+	return newErrorf(CodeResourceNotFound, "No capability found for name: %s.", name).withCluster(cluster)
+}
+
+func errIdPConfigNotFound(cluster, typ, name string) *Error {
+	return newErrorf(CodeResourceNotFound, "No config found for cluster: %s, config type: %s, config name: %s", cluster, typ, name).withCluster(cluster)
+}
+
+func errIdPNotAssociated(cluster string) *Error {
+	return newErrorf(CodeInvalidRequest, "Identity provider config is not associated with cluster %s", cluster).withCluster(cluster)
+}
+
+// chosen
+func errIdPConfigExists(cluster, name string) *Error {
+	return newErrorf(CodeResourceInUse, "An identity provider config with name %s is already associated with cluster %s", name, cluster).withCluster(cluster)
+}
+
+func errIdPIssuerIsClusterIssuer(cluster string) *Error {
+	return InvalidParameter("Incorrect Identity Provider URL configuration. The Identity Provider URL cannot be same as OpenID Connect (OIDC) issuer URL").withCluster(cluster)
+}
+
+// chosen
+func errIdPIssuerURL(url string) *Error {
+	return InvalidParameter("The specified issuerUrl %q is invalid: it must be an https:// URL with a host and without query string or fragment", url)
+}
+
+// chosen
+func errIdPIssuerInUse(cluster, url string) *Error {
+	return InvalidParameter("The specified issuerUrl %s is already used by another identity provider config of cluster %s", url, cluster).withCluster(cluster)
+}
+
+// chosen
+func errIdPPrefixReserved(member string) *Error {
+	return InvalidParameter("The specified %s is invalid: it must not contain system:", member)
+}
+
+// chosen
+func errIdPType(typ string) *Error {
+	return InvalidParameter("The specified identity provider config type %q is not supported. Valid types are [oidc]", typ)
+}
+
+// chosen
+func errIdPName(name string) *Error {
+	return InvalidParameter("The specified identityProviderConfigName %q is invalid: it must be 1 to 100 characters, start with an alphanumeric character and contain only alphanumeric characters, hyphens, underscores and periods", name)
+}
+
+// chosen
+func errIdPEmptyMember(member string) *Error {
+	return InvalidParameter("The specified %s is invalid: it must not be empty", member)
+}
+
+// chosen
+func errIdPRequiredClaim(key string) *Error {
+	return InvalidParameter("The required claim %q is invalid: claim names must be 1 to 63 characters and claim values 1 to 253 characters", key)
+}
+
+// chosen
+func errIdPLimit(cluster string, max int) *Error {
+	return newErrorf(CodeInvalidRequest, "Cluster %s already has the maximum number of identity provider configs (%d) for its Kubernetes version", cluster, max).withCluster(cluster)
+}
+
+// chosen
+func errTagResourceARN(arn string) *Error {
+	return newErrorf(CodeBadRequest, "The specified resourceArn %q is not a valid Amazon EKS resource ARN", arn)
+}
+
+// chosen (moto says "Resource was not found")
+func errTagResourceNotFound(arn string) *Error {
+	return newErrorf(CodeNotFound, "Resource was not found: %s", arn)
+}
+
+// chosen
+func errTagsRequired() *Error {
+	return NewError(CodeBadRequest, "The request must contain at least one tag")
+}
+
+// chosen
+func errTagKeysRequired() *Error {
+	return NewError(CodeBadRequest, "The request must contain between 1 and 50 tagKeys")
+}
+
+// asBadRequest renders a tag-rule error as the tagging operations declare it.
+func asBadRequest(e *Error) *Error {
+	if e == nil {
+		return nil
+	}
+	return &Error{Code: CodeBadRequest, Status: statusOf[CodeBadRequest], Message: e.Message, ClusterName: e.ClusterName}
+}

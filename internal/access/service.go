@@ -17,6 +17,7 @@ type Service struct {
 	store   Store
 	now     func() time.Time
 	resolve PrincipalResolver
+	updates updateSettings // cluster updates: duration and worker wake-up (updates.go)
 }
 
 // Option configures a Service.

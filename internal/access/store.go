@@ -50,6 +50,37 @@ type Tx interface {
 	// Idempotency records for clientRequestToken.
 	GetIdempotency(key IdempotencyKey) (*IdempotencyRecord, error) // ErrNotFound
 	PutIdempotency(r *IdempotencyRecord) error
+
+	// Identity provider configs, updates, tags (see identityproviders.go, updates.go, tags.go).
+
+	// GetClusterByID loads a cluster by its surrogate id; ErrNotFound.
+	GetClusterByID(id string) (*Cluster, error)
+	// GetAccessEntryByARN finds a cluster's access entry by its accessEntryArn; ErrNotFound.
+	GetAccessEntryByARN(clusterID, arn string) (*AccessEntry, error)
+
+	GetIdentityProviderConfig(clusterID, name string) (*IdentityProviderConfig, error) // ErrNotFound
+	InsertIdentityProviderConfig(c *IdentityProviderConfig) error                      // ErrAlreadyExists on (cluster, name)
+	UpdateIdentityProviderConfig(c *IdentityProviderConfig) error                      // status and tags; ErrNotFound
+	DeleteIdentityProviderConfig(clusterID, name string) error                         // ErrNotFound
+	// ListIdentityProviderConfigs lists a cluster's configs ordered by name.
+	ListIdentityProviderConfigs(clusterID string, p Page) ([]IdentityProviderConfig, error)
+
+	// InsertUpdate stores a new update. ErrAlreadyExists when the id exists or when the update
+	// is InProgress and the cluster already has an InProgress update.
+	InsertUpdate(u *Update) error
+	GetUpdate(clusterID, id string) (*Update, error) // ErrNotFound
+	// InProgressUpdate returns the cluster's InProgress update; ErrNotFound if there is none.
+	InProgressUpdate(clusterID string) (*Update, error)
+	// ListUpdates lists a cluster's updates ordered by UpdateListKey (creation order).
+	ListUpdates(clusterID string, p Page) ([]Update, error)
+	// DueUpdates lists InProgress updates of every cluster with DueAt <= now, earliest first.
+	DueUpdates(now Millis, limit int) ([]Update, error)
+	// NextDueAt is the earliest DueAt of all InProgress updates; ok is false if there is none.
+	NextDueAt() (due Millis, ok bool, err error)
+	// CompleteUpdate moves an InProgress update to status with errs. It changes nothing and
+	// returns ErrNotFound unless the update is still InProgress (a conditional UPDATE … WHERE
+	// status = 'InProgress'), so that exactly one worker completes an update.
+	CompleteUpdate(id, status string, errs []UpdateError) error
 }
 
 // Association is an access policy associated with an access entry, with its scope.

@@ -42,7 +42,13 @@ type Caller struct {
 	Region      string
 	AccessKeyID string
 	// PrincipalARN is the verified IAM principal when signatures are verified; empty in open mode.
+	// For a role session it is the role's ARN, path included.
 	PrincipalARN string
+	// SessionARN is the caller's ARN as STS reports it (arn:aws:sts::ACCT:assumed-role/NAME/SESSION
+	// for role sessions, else PrincipalARN); empty in open mode.
+	SessionARN string
+	// PrincipalID is the IAM unique id (AIDA…/AROA…) of PrincipalARN; empty in open mode.
+	PrincipalID string
 }
 
 // Partition is the AWS partition of the caller's region.

@@ -30,6 +30,7 @@ const MaxBodyBytes = 1 << 20
 type API struct {
 	svc     *access.Service
 	authn   identity.Authenticator
+	authz   Authorizer // nil: every authenticated call is allowed (open mode)
 	log     *slog.Logger
 	metrics *metrics
 }
@@ -37,13 +38,14 @@ type API struct {
 // Options configures the API.
 type Options struct {
 	Authenticator identity.Authenticator // default identity.Open{}
+	Authorizer    Authorizer             // IAM authorization of each call; nil allows all (authz.go)
 	Logger        *slog.Logger
 	Registerer    prometheus.Registerer // nil: no metrics
 }
 
 // New returns the EKS API over svc.
 func New(svc *access.Service, o Options) *API {
-	a := &API{svc: svc, authn: o.Authenticator, log: o.Logger}
+	a := &API{svc: svc, authn: o.Authenticator, authz: o.Authorizer, log: o.Logger}
 	if a.authn == nil {
 		a.authn = identity.Open{}
 	}
@@ -72,6 +74,17 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /clusters/{name}/access-entries/{principalArn}/access-policies", a.op("ListAssociatedAccessPolicies", a.listAssociatedAccessPolicies))
 	mux.Handle("DELETE /clusters/{name}/access-entries/{principalArn}/access-policies/{policyArn}", a.op("DisassociateAccessPolicy", a.disassociateAccessPolicy))
 	mux.Handle("GET /access-policies", a.op("ListAccessPolicies", a.listAccessPolicies))
+
+	mux.Handle("POST /clusters/{name}/identity-provider-configs/associate", a.op("AssociateIdentityProviderConfig", a.associateIdentityProviderConfig))
+	mux.Handle("POST /clusters/{name}/identity-provider-configs/disassociate", a.op("DisassociateIdentityProviderConfig", a.disassociateIdentityProviderConfig))
+	mux.Handle("POST /clusters/{name}/identity-provider-configs/describe", a.op("DescribeIdentityProviderConfig", a.describeIdentityProviderConfig))
+	mux.Handle("GET /clusters/{name}/identity-provider-configs", a.op("ListIdentityProviderConfigs", a.listIdentityProviderConfigs))
+	mux.Handle("POST /clusters/{name}/update-config", a.op("UpdateClusterConfig", a.updateClusterConfig))
+	mux.Handle("GET /clusters/{name}/updates", a.op("ListUpdates", a.listUpdates))
+	mux.Handle("GET /clusters/{name}/updates/{updateId}", a.op("DescribeUpdate", a.describeUpdate))
+	mux.Handle("POST /tags/{resourceArn...}", a.op("TagResource", a.tagResource))
+	mux.Handle("DELETE /tags/{resourceArn...}", a.op("UntagResource", a.untagResource))
+	mux.Handle("GET /tags/{resourceArn...}", a.op("ListTagsForResource", a.listTagsForResource))
 
 	mux.Handle("/", a.op("Unknown", func(r *request) (any, error) {
 		return nil, access.NewError(access.CodeUnknownOperation, fmt.Sprintf("No operation matches %s %s", r.Method, r.URL.EscapedPath()))
@@ -127,6 +140,9 @@ func (a *API) serve(w http.ResponseWriter, r *request, name string, h handlerFun
 		return a.writeErr(w, r, name, err)
 	}
 	r.Caller = caller
+	if err := a.authorize(r, name); err != nil {
+		return a.writeErr(w, r, name, err)
+	}
 	out, err := h(r)
 	if err != nil {
 		return a.writeErr(w, r, name, err)

@@ -133,7 +133,9 @@ func TestCreateAccessEntryErrors(t *testing.T) {
 		}), "InvalidParameterException", 400, "The principalArn parameter format is not valid"},
 		{"root ARN", in(func(e *eks.CreateAccessEntryInput) { e.PrincipalArn = aws.String("arn:aws:iam::012345678910:root") }), "InvalidParameterException", 400, "The principalArn parameter format is not valid"},
 		{"not an ARN", in(func(e *eks.CreateAccessEntryInput) { e.PrincipalArn = aws.String("my-role") }), "InvalidParameterException", 400, "The principalArn parameter format is not valid"},
-		{"other partition", in(func(e *eks.CreateAccessEntryInput) { e.PrincipalArn = aws.String("arn:aws-cn:iam::012345678910:role/r") }), "InvalidParameterException", 400, "The principalArn parameter format is not valid"},
+		{"other partition", in(func(e *eks.CreateAccessEntryInput) {
+			e.PrincipalArn = aws.String("arn:aws-cn:iam::012345678910:role/r")
+		}), "InvalidParameterException", 400, "The principalArn parameter format is not valid"},
 		{"service-linked role", in(func(e *eks.CreateAccessEntryInput) {
 			e.PrincipalArn = aws.String("arn:aws:iam::012345678910:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS")
 		}), "InvalidParameterException", 400, "The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role"},
@@ -145,7 +147,9 @@ func TestCreateAccessEntryErrors(t *testing.T) {
 			e.Type, e.PrincipalArn = aws.String("FARGATE_LINUX"), aws.String("arn:aws:iam::999988887777:role/n")
 		}), "InvalidParameterException", 400, "AccessEntry principalArn must be from the same account as the cluster when using types " + nodeTypes},
 		{"node type with username", in(func(e *eks.CreateAccessEntryInput) { e.Type, e.Username = aws.String("EC2_LINUX"), aws.String("node") }), "InvalidParameterException", 400, `The specified username is invalid: setting username is not allowed when the type is "EC2_LINUX"`},
-		{"node type with groups", in(func(e *eks.CreateAccessEntryInput) { e.Type, e.KubernetesGroups = aws.String("EC2_WINDOWS"), []string{"g"} }), "InvalidParameterException", 400, `The specified kubernetesGroups is invalid: setting kubernetesGroups is not allowed when the type is "EC2_WINDOWS"`},
+		{"node type with groups", in(func(e *eks.CreateAccessEntryInput) {
+			e.Type, e.KubernetesGroups = aws.String("EC2_WINDOWS"), []string{"g"}
+		}), "InvalidParameterException", 400, `The specified kubernetesGroups is invalid: setting kubernetesGroups is not allowed when the type is "EC2_WINDOWS"`},
 		{"username system:", in(func(e *eks.CreateAccessEntryInput) { e.Username = aws.String("system:admin") }), "InvalidParameterException", 400, "The username must not begin with system:"},
 		{"username eks:", in(func(e *eks.CreateAccessEntryInput) { e.Username = aws.String("eks:x") }), "InvalidParameterException", 400, "The username must not begin with eks:"},
 		{"username aws:", in(func(e *eks.CreateAccessEntryInput) { e.Username = aws.String("aws:x") }), "InvalidParameterException", 400, "The username must not begin with aws:"},

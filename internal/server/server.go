@@ -12,6 +12,7 @@ import (
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/eksapi"
+	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,10 +23,16 @@ import (
 type Config struct {
 	Listen   string // host:port; port 0 picks a free one
 	Database string // DSN
-	Auth     string // "open" (the only mode so far)
-	Logger   *slog.Logger
+	Auth     string // "open" or "sigv4" (auth.go)
+	// Identities is the identities file (accounts, IAM users, roles, policies); required by sigv4.
+	Identities string
+	Logger     *slog.Logger
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
+	// UpdateDuration is how long a cluster update (UpdateClusterConfig, identity provider
+	// config association) stays InProgress before the background updater completes it. 0 makes
+	// updates complete at once, asynchronously (tests); `eksaccess serve` defaults to 3s.
+	UpdateDuration time.Duration
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -39,6 +46,9 @@ type Server struct {
 	ln    net.Listener
 	log   *slog.Logger
 	done  chan error
+	ids   *identity.Store // nil without an identities file
+	// updater completes cluster updates in the background.
+	updater *access.Updater
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -58,10 +68,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
-	if cfg.Auth != "open" {
-		return nil, fmt.Errorf("--auth %q: unsupported (supported: open)", cfg.Auth)
-	}
-	if err := checkOpenListen(cfg.Listen); err != nil {
+	ids, err := openIdentities(cfg) // auth.go
+	if err != nil {
 		return nil, err
 	}
 	st, err := store.Open(ctx, cfg.Database)
@@ -74,6 +82,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: st, ln: ln, log: cfg.Logger, done: make(chan error, 1)}
+	s.ids = ids
+	s.updater = access.NewUpdater(st, access.UpdaterLogger(cfg.Logger))
+	s.updater.Start() // completes the updates that became due while no server ran
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -104,8 +115,8 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	svc := access.NewService(s.store)
-	eksapi.New(svc, eksapi.Options{Logger: s.log, Registerer: reg}).Register(mux)
+	svc := access.NewService(s.store, access.WithUpdateDuration(s.cfg.UpdateDuration), access.WithUpdateNotifier(s.updater.Wake))
+	eksapi.New(svc, s.apiOptions(svc, eksapi.Options{Logger: s.log, Registerer: reg})).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -119,7 +130,7 @@ func (s *Server) routes() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return mux
+	return s.withSTS(mux)
 }
 
 // Addr is the address the server listens on.
@@ -134,6 +145,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer cancel()
 	err := s.http.Shutdown(ctx)
 	if e := <-s.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	if e := s.updater.Stop(ctx); err == nil {
 		err = e
 	}
 	if e := s.store.Close(); err == nil {

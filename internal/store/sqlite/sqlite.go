@@ -265,6 +265,8 @@ func (t *tx) DeleteCluster(id string) error {
 	for _, q := range []string{
 		`DELETE FROM policy_associations WHERE cluster_id = ?`,
 		`DELETE FROM access_entries WHERE cluster_id = ?`,
+		`DELETE FROM identity_provider_configs WHERE cluster_id = ?`,
+		`DELETE FROM cluster_updates WHERE cluster_id = ?`,
 	} {
 		if _, err := t.exec(q, id); err != nil {
 			return err

@@ -106,7 +106,7 @@ func (s *Service) CreateAccessEntry(ctx context.Context, c Caller, in CreateAcce
 				ClusterID:        cl.ID,
 				ClusterName:      cl.Name,
 				PrincipalARN:     in.PrincipalARN,
-				ARN:              "arn:" + p.Partition + ":eks:" + cl.Region + ":" + cl.Account + ":access-entry/" + cl.Name + "/" + p.Kind + "/" + p.Account + "/" + p.Name + "/" + newUUID(),
+				ARN:              entryARN(cl, p),
 				Type:             typ,
 				Username:         username,
 				KubernetesGroups: groups,

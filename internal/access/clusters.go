@@ -102,13 +102,14 @@ func (s *Service) CreateCluster(ctx context.Context, c Caller, in CreateClusterI
 		var err error
 		out, err = idempotent(tx, c, "CreateCluster", in.Name, in.ClientRequestToken, hashed, now, func() (*Cluster, error) {
 			cl := newCluster(c, in, version, mode, bootstrap, now)
+			recordCreator(cl, c)
 			if err := tx.InsertCluster(cl); err != nil {
 				if errors.Is(err, ErrAlreadyExists) {
 					return nil, errClusterExists(in.Name)
 				}
 				return nil, err
 			}
-			return cl, nil
+			return cl, createCreatorEntry(tx, cl, now)
 		})
 		return err
 	})

@@ -131,17 +131,22 @@ func (c *Cluster) Key() ClusterKey { return ClusterKey{c.Account, c.Region, c.Na
 // ClusterSpec is the configuration of a cluster that access management does not interpret;
 // it is stored as one document. Raw members hold structures we keep verbatim.
 type ClusterSpec struct {
-	Version              string         `json:"version"`
-	PlatformVersion      string         `json:"platformVersion"`
-	RoleARN              string         `json:"roleArn"`
-	Endpoint             string         `json:"endpoint"`
-	CertificateAuthority string         `json:"certificateAuthority"`
-	OIDCIssuer           string         `json:"oidcIssuer"`
-	ClientRequestToken   string         `json:"clientRequestToken,omitempty"`
-	VPC                  VPCConfig      `json:"vpc"`
-	KubernetesNetwork    map[string]any `json:"kubernetesNetworkConfig,omitempty"`
-	Logging              map[string]any `json:"logging,omitempty"`
-	Extra                map[string]any `json:"extra,omitempty"` // other model members, echoed back
+	Version              string `json:"version"`
+	PlatformVersion      string `json:"platformVersion"`
+	RoleARN              string `json:"roleArn"`
+	Endpoint             string `json:"endpoint"`
+	CertificateAuthority string `json:"certificateAuthority"`
+	OIDCIssuer           string `json:"oidcIssuer"`
+	ClientRequestToken   string `json:"clientRequestToken,omitempty"`
+	// CreatorPrincipalARN and CreatorPrincipalID name the IAM principal that created the cluster
+	// (a role session's role, path included) when bootstrapClusterCreatorAdminPermissions holds;
+	// its admin entry is created in API modes, or on the switch from CONFIG_MAP.
+	CreatorPrincipalARN string         `json:"creatorPrincipalArn,omitempty"`
+	CreatorPrincipalID  string         `json:"creatorPrincipalId,omitempty"`
+	VPC                 VPCConfig      `json:"vpc"`
+	KubernetesNetwork   map[string]any `json:"kubernetesNetworkConfig,omitempty"`
+	Logging             map[string]any `json:"logging,omitempty"`
+	Extra               map[string]any `json:"extra,omitempty"` // other model members, echoed back
 }
 
 // VPCConfig is the cluster's resourcesVpcConfig.

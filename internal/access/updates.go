@@ -346,11 +346,11 @@ func applyChange(tx Tx, cl *Cluster, u *Update) error {
 // onConfigMapToAPIAndConfigMap is the hook of the CONFIG_MAP → API_AND_CONFIG_MAP switch.
 // EKS then creates a STANDARD access entry for the cluster creator's IAM principal with
 // AmazonEKSClusterAdminPolicy at cluster scope (the creator was an invisible system:masters
-// admin under CONFIG_MAP), plus node entries migrated from aws-auth.
-//
-// TODO(bootstrap-creator-entry): create the creator's entry here once CreateCluster records the
-// verified caller identity with the cluster (a later issue); nothing is created for now.
-func onConfigMapToAPIAndConfigMap(tx Tx, cl *Cluster) error { return nil }
+// admin under CONFIG_MAP). Node entries migrated from aws-auth by managed node groups and
+// Fargate profiles have no counterpart here: eksaccess has neither.
+func onConfigMapToAPIAndConfigMap(tx Tx, cl *Cluster) error {
+	return createCreatorEntry(tx, cl, MillisOf(time.Now()))
+}
 
 func applySpecChange(s *ClusterSpec, ch UpdateChange) {
 	if v := ch.VPC; v != nil {

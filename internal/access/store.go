@@ -81,6 +81,14 @@ type Tx interface {
 	// returns ErrNotFound unless the update is still InProgress (a conditional UPDATE … WHERE
 	// status = 'InProgress'), so that exactly one worker completes an update.
 	CompleteUpdate(id, status string, errs []UpdateError) error
+
+	// Bulk reads for the webhooks' in-memory index.
+
+	// AllClusters lists every cluster of every account and region.
+	AllClusters() ([]Cluster, error)
+	// ClusterAccess loads all of a cluster's access entries (by principal ARN) and all their
+	// policy associations (by principal ARN, then policy ARN).
+	ClusterAccess(clusterID string) ([]AccessEntry, []Association, error)
 }
 
 // Association is an access policy associated with an access entry, with its scope.

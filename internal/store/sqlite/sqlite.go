@@ -417,3 +417,55 @@ func nonNilMap(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+func (t *tx) AllClusters() ([]access.Cluster, error) {
+	rows, err := t.query(`SELECT ` + clusterCols + ` FROM clusters ORDER BY account, region, name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []access.Cluster
+	for rows.Next() {
+		var c access.Cluster
+		var tags, spec string
+		if err := rows.Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &tags, &spec, &c.Revision); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) ClusterAccess(clusterID string) ([]access.AccessEntry, []access.Association, error) {
+	rows, err := t.query(`SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? ORDER BY e.principal_arn`, clusterID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var entries []access.AccessEntry
+	for rows.Next() {
+		var e access.AccessEntry
+		var groups, tags string
+		if err := rows.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID); err != nil {
+			return nil, nil, err
+		}
+		if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+			return nil, nil, err
+		}
+		if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+			return nil, nil, err
+		}
+		entries = append(entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	as, err := scanAssociations(t.query(`SELECT `+assocCols+` FROM policy_associations WHERE cluster_id = ? ORDER BY principal_arn, policy_arn`, clusterID))
+	return entries, as, err
+}

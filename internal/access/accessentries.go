@@ -3,6 +3,8 @@ package access
 import (
 	"context"
 	"errors"
+
+	"github.com/eksaccess/eksaccess/internal/policy"
 )
 
 // CreateAccessEntryInput is a CreateAccessEntry request.
@@ -155,6 +157,11 @@ func (s *Service) DescribeAccessEntry(ctx context.Context, c Caller, clusterName
 // ListAccessEntries lists the principal ARNs of a cluster's entries in byte order, optionally
 // only those with policyARN associated.
 func (s *Service) ListAccessEntries(ctx context.Context, c Caller, clusterName, policyARN string, p Page) (arns []string, next string, err error) {
+	if policyARN != "" {
+		if _, formatOK, _ := policy.Lookup(policyARN, c.Partition()); !formatOK {
+			return nil, "", errPolicyFormat()
+		}
+	}
 	err = s.view(ctx, func(tx Tx) error {
 		cl, err := apiCluster(tx, c, clusterName)
 		if err != nil {

@@ -117,8 +117,9 @@ func (s *Service) AssociateAccessPolicy(ctx context.Context, c Caller, in Associ
 
 // DisassociateAccessPolicy removes a policy from an entry.
 func (s *Service) DisassociateAccessPolicy(ctx context.Context, c Caller, clusterName, principalARN, policyARN string) error {
+	// The model declares no InvalidParameterException here: a malformed ARN names no policy.
 	if _, formatOK, _ := policy.Lookup(policyARN, c.Partition()); !formatOK {
-		return errPolicyFormat()
+		return errPolicyNotFound()
 	}
 	return s.update(ctx, func(tx Tx) error {
 		_, e, err := entry(tx, c, clusterName, principalARN)

@@ -91,5 +91,5 @@ func (a *API) listAccessEntries(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listAccessEntriesOutput{AccessEntries: listOr(arns), NextToken: encodeToken(next)}, nil
+	return listAccessEntriesOutput{AccessEntries: listOr(arns), NextToken: r.token(next)}, nil
 }

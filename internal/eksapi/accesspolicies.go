@@ -70,7 +70,7 @@ func (a *API) listAssociatedAccessPolicies(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listAssociatedAccessPoliciesOutput{ClusterName: cluster, PrincipalARN: principal, NextToken: encodeToken(next),
+	out := listAssociatedAccessPoliciesOutput{ClusterName: cluster, PrincipalARN: principal, NextToken: r.token(next),
 		AssociatedAccessPolicies: make([]associatedAccessPolicyJSON, 0, len(as))}
 	for i := range as {
 		out.AssociatedAccessPolicies = append(out.AssociatedAccessPolicies, associationJSON(&as[i]))
@@ -97,7 +97,7 @@ func (a *API) listAccessPolicies(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listAccessPoliciesOutput{AccessPolicies: make([]accessPolicyJSON, 0, len(ps)), NextToken: encodeToken(next)}
+	out := listAccessPoliciesOutput{AccessPolicies: make([]accessPolicyJSON, 0, len(ps)), NextToken: r.token(next)}
 	for _, p := range ps {
 		out.AccessPolicies = append(out.AccessPolicies, accessPolicyJSON{Name: p.Name, ARN: p.ARN})
 	}

@@ -97,6 +97,7 @@ type request struct {
 	Caller access.Caller
 	Body   []byte
 	ID     string
+	Op     string // the operation name
 }
 
 type handlerFunc func(r *request) (any, error)
@@ -106,7 +107,7 @@ func (a *API) op(name string, h handlerFunc) http.Handler {
 		start := time.Now()
 		id := uuid.NewString()
 		w.Header().Set("x-amzn-RequestId", id)
-		req := &request{Request: hr, ID: id}
+		req := &request{Request: hr, ID: id, Op: name}
 		status, code := a.serve(w, req, name, h)
 		d := time.Since(start)
 		a.metrics.observe(name, code, d)
@@ -271,7 +272,7 @@ func (r *request) page() (access.Page, error) {
 		p.Limit = n
 	}
 	if t := q.Get("nextToken"); t != "" {
-		after, ok := decodeToken(t)
+		after, ok := r.decodeToken(t)
 		if !ok {
 			return p, access.ErrNextToken()
 		}
@@ -282,21 +283,23 @@ func (r *request) page() (access.Page, error) {
 
 const tokenPrefix = "eksaccess.v1:"
 
-// encodeToken makes an opaque nextToken from the last key of a page.
-func encodeToken(after string) *string {
+// token makes an opaque nextToken from the last key of a page, bound to the operation.
+func (r *request) token(after string) *string {
 	if after == "" {
 		return nil
 	}
-	t := base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + after))
+	t := base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + r.Op + ":" + after))
 	return &t
 }
 
-func decodeToken(t string) (string, bool) {
+// decodeToken returns the key a nextToken of this operation carries.
+func (r *request) decodeToken(t string) (string, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(t)
-	if err != nil || !strings.HasPrefix(string(b), tokenPrefix) || len(b) == len(tokenPrefix) {
+	prefix := tokenPrefix + r.Op + ":"
+	if err != nil || !strings.HasPrefix(string(b), prefix) || len(b) == len(prefix) {
 		return "", false
 	}
-	return string(b[len(tokenPrefix):]), true
+	return string(b[len(prefix):]), true
 }
 
 // epoch renders access.Millis as EKS timestamps: epoch seconds, a JSON number.

@@ -86,7 +86,7 @@ func (a *API) listClusters(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listClustersOutput{Clusters: listOr(names), NextToken: encodeToken(next)}, nil
+	return listClustersOutput{Clusters: listOr(names), NextToken: r.token(next)}, nil
 }
 
 // clusterJSON renders the Cluster structure of the EKS model.

@@ -105,5 +105,5 @@ func (a *API) listIdentityProviderConfigs(r *request) (any, error) {
 	if refs == nil {
 		refs = []access.IdentityProviderConfigRef{}
 	}
-	return listIdPOutput{IdentityProviderConfigs: refs, NextToken: encodeToken(next)}, nil
+	return listIdPOutput{IdentityProviderConfigs: refs, NextToken: r.token(next)}, nil
 }

@@ -83,7 +83,7 @@ func (a *API) listUpdates(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listUpdatesOutput{UpdateIDs: listOr(ids), NextToken: encodeToken(next)}, nil
+	return listUpdatesOutput{UpdateIDs: listOr(ids), NextToken: r.token(next)}, nil
 }
 
 func (a *API) updateClusterConfig(r *request) (any, error) {

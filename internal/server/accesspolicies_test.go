@@ -1081,3 +1081,27 @@ func TestAccessPolicyAPIReferenceSamples(t *testing.T) {
 		}
 	}
 }
+
+func TestAccessPolicyMalformedARNs(t *testing.T) {
+	t.Parallel()
+	_, c := apiCluster(t)
+	ctx := testutil.Ctx(t)
+	const role = "arn:aws:iam::012345678910:role/r"
+	if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String(role)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String("my-cluster"), AssociatedPolicyArn: aws.String("not-an-arn")})
+	testutil.WantAPIError(t, err, "InvalidParameterException", 400, "The policyArn parameter format is not valid")
+	_, err = c.DisassociateAccessPolicy(ctx, &eks.DisassociateAccessPolicyInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String(role), PolicyArn: aws.String("not-an-arn")})
+	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "The specified policyArn could not be found.")
+	// A nextToken of one list operation is refused by another.
+	if _, err := c.CreateCluster(ctx, createClusterInput("second", "")); err != nil {
+		t.Fatal(err)
+	}
+	page, err := c.ListClusters(ctx, &eks.ListClustersInput{MaxResults: aws.Int32(1)})
+	if err != nil || page.NextToken == nil {
+		t.Fatalf("first page: %+v %v", page, err)
+	}
+	_, err = c.ListAccessPolicies(ctx, &eks.ListAccessPoliciesInput{NextToken: page.NextToken})
+	testutil.WantAPIError(t, err, "InvalidParameterException", 400, "The nextToken provided is invalid")
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ const usage = `eksaccess: the Amazon EKS access-management API, enforced on Kube
 
 Usage:
   eksaccess serve [flags]   run the server
+  eksaccess cluster attach  attach a Kubernetes cluster to an eksaccess cluster
   eksaccess version         print the version
 
 Run 'eksaccess serve -h' for the server's flags.
@@ -41,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "cluster":
+		return clusterCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "eksaccess", buildVersion())
 		return 0
@@ -79,6 +83,11 @@ func serve(args []string, stderr io.Writer) int {
 	identities := fs.String("identities", envOr("EKSACCESS_IDENTITIES", ""), "identities file: accounts, IAM users, roles and policies; required by --auth sigv4, reloaded on SIGHUP (env EKSACCESS_IDENTITIES)")
 	logFormat := fs.String("log-format", envOr("EKSACCESS_LOG_FORMAT", "text"), "log format: text or json (env EKSACCESS_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr("EKSACCESS_LOG_LEVEL", "info"), "log level: debug, info, warn, error (env EKSACCESS_LOG_LEVEL)")
+	tlsCert := fs.String("tls-cert-file", envOr("EKSACCESS_TLS_CERT_FILE", ""), "serve HTTPS with this PEM certificate (env EKSACCESS_TLS_CERT_FILE)")
+	tlsKey := fs.String("tls-key-file", envOr("EKSACCESS_TLS_KEY_FILE", ""), "PEM private key of --tls-cert-file (env EKSACCESS_TLS_KEY_FILE)")
+	clientCA := fs.String("client-ca-file", envOr("EKSACCESS_CLIENT_CA_FILE", ""), "require client certificates signed by this CA on the webhook paths (env EKSACCESS_CLIENT_CA_FILE)")
+	endpointHosts := fs.String("endpoint-hosts", envOr("EKSACCESS_ENDPOINT_HOSTS", ""), "comma-separated extra host:port names clients use to reach this server; tokens presigned for them verify in-process (env EKSACCESS_ENDPOINT_HOSTS)")
+	stsForward := fs.String("sts-forward-hosts", envOr("EKSACCESS_STS_FORWARD_HOSTS", ""), "verify tokens of identities eksaccess does not know at STS: 'aws' for AWS's STS endpoints, or host names; empty refuses them (env EKSACCESS_STS_FORWARD_HOSTS)")
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -112,7 +121,8 @@ func serve(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery})
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery,
+		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward)})
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1
@@ -143,4 +153,15 @@ wait:
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -2,7 +2,15 @@ package main_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -230,4 +238,65 @@ func TestAWSCLIReadmeExample(t *testing.T) {
 		t.Fatalf("list: %v", list)
 	}
 	p.stop(t)
+}
+
+// `eksaccess cluster attach` makes DescribeCluster return the Kubernetes endpoint and CA, and
+// `aws eks update-kubeconfig` writes a kubeconfig for them with an `aws eks get-token` user.
+func TestClusterAttachAndUpdateKubeconfig(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "state.db")
+	p := serve(t, dir, []string{"EKSACCESS_DATABASE=" + db})
+	cli := testutil.NewAWSCLI(t, p.url)
+	cli.JSON("eks", "create-cluster", "--name", "kube", "--role-arn", "arn:aws:iam::012345678910:role/eks",
+		"--resources-vpc-config", "subnetIds=subnet-1", "--access-config", "authenticationMode=API")
+
+	caPEM := testCA(t)
+	caFile := filepath.Join(dir, "ca.crt")
+	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary, "cluster", "attach", "--database", db, "--account", "012345678910", "--region", "us-west-2",
+		"--name", "kube", "--endpoint", "https://127.0.0.1:6443", "--ca-file", caFile).CombinedOutput()
+	if err != nil {
+		t.Fatalf("attach: %v %s", err, out)
+	}
+	out, err = exec.Command(binary, "cluster", "attach", "--database", db, "--account", "012345678910", "--region", "us-west-2",
+		"--name", "missing", "--endpoint", "https://127.0.0.1:6443", "--ca-file", caFile).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "No cluster found for name: missing.") {
+		t.Fatalf("attach to a missing cluster: %v %s", err, out)
+	}
+
+	d := cli.JSON("eks", "describe-cluster", "--name", "kube")["cluster"].(map[string]any)
+	if d["endpoint"] != "https://127.0.0.1:6443" || d["certificateAuthority"].(map[string]any)["data"] != base64.StdEncoding.EncodeToString(caPEM) {
+		t.Fatalf("describe after attach: %v %v", d["endpoint"], d["certificateAuthority"])
+	}
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if _, stderr, ok := cli.Run("eks", "update-kubeconfig", "--name", "kube", "--kubeconfig", kubeconfig); !ok {
+		t.Fatalf("update-kubeconfig: %s", stderr)
+	}
+	kc, err := os.ReadFile(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"server: https://127.0.0.1:6443", "certificate-authority-data: " + base64.StdEncoding.EncodeToString(caPEM), "get-token", "--cluster-name", "kube"} {
+		if !strings.Contains(string(kc), want) {
+			t.Fatalf("kubeconfig lacks %q:\n%s", want, kc)
+		}
+	}
+	p.stop(t)
+}
+
+func testCA(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test-ca"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

@@ -55,6 +55,9 @@ type Secrets interface {
 type Verifier struct {
 	Secrets Secrets
 	Now     func() time.Time // default time.Now
+	// TokenMode verifies presigned URLs as STS does for EKS tokens: valid for 15 minutes after
+	// X-Amz-Date whatever X-Amz-Expires says (aws eks get-token presigns with 60 seconds).
+	TokenMode bool
 
 	mu   sync.Mutex
 	keys map[string][]byte // signing keys by secret, date, region and service
@@ -122,7 +125,11 @@ func (v *Verifier) Verify(r *http.Request, body []byte, service string) (*Princi
 	}
 	nowUTC := now.UTC()
 	if s.presigned {
-		if nowUTC.After(t.Add(time.Duration(s.expires) * time.Second)) {
+		lifetime := time.Duration(s.expires) * time.Second
+		if v.TokenMode {
+			lifetime = MaxSkew
+		}
+		if nowUTC.After(t.Add(lifetime)) {
 			return nil, c, authErr(access.CodeInvalidSignature, "Request has expired")
 		}
 		if t.After(nowUTC.Add(MaxSkew)) {

@@ -3,6 +3,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/eksapi"
 	"github.com/eksaccess/eksaccess/internal/identity"
+	"github.com/eksaccess/eksaccess/internal/kubeauth"
 	"github.com/eksaccess/eksaccess/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,6 +35,17 @@ type Config struct {
 	// config association) stays InProgress before the background updater completes it. 0 makes
 	// updates complete at once, asynchronously (tests); `eksaccess serve` defaults to 3s.
 	UpdateDuration time.Duration
+
+	// TLSCertFile and TLSKeyFile serve HTTPS (API, STS and webhooks); ClientCAFile makes the
+	// webhook paths require a client certificate signed by that CA (kube-apiserver's).
+	TLSCertFile, TLSKeyFile, ClientCAFile string
+	// EndpointHosts are extra host[:port] names under which clients reach this server; tokens
+	// presigned for them are verified in-process.
+	EndpointHosts []string
+	// STSForwardHosts enables verifying tokens of identities eksaccess does not know at STS:
+	// "aws" allows AWS's STS endpoints, other entries name hosts. Empty: such tokens are refused.
+	STSForwardHosts []string
+	STSForwardTLS   *tls.Config // nil: system roots
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -46,7 +59,9 @@ type Server struct {
 	ln    net.Listener
 	log   *slog.Logger
 	done  chan error
+	tls   *tls.Config
 	ids   *identity.Store // nil without an identities file
+	index *kubeauth.Index
 	// updater completes cluster updates in the background.
 	updater *access.Updater
 }
@@ -72,17 +87,30 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	tc, err := tlsConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := store.Open(ctx, cfg.Database)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan error, 1), ids: ids, tls: tc}
+	st, err := s.newIndex(ctx, raw)
+	if err != nil {
+		raw.Close()
+		return nil, err
+	}
+	s.store = st
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, ln: ln, log: cfg.Logger, done: make(chan error, 1)}
-	s.ids = ids
+	s.ln = ln
+	if tc != nil {
+		ln = tls.NewListener(ln, tc)
+	}
 	s.updater = access.NewUpdater(st, access.UpdaterLogger(cfg.Logger))
 	s.updater.Start() // completes the updates that became due while no server ran
 	s.http = &http.Server{
@@ -92,7 +120,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
-	s.log.Info("eksaccess serving", "listen", s.Addr(), "database", store.Describe(cfg.Database), "auth", cfg.Auth)
+	clusters, entries := s.index.Len()
+	s.log.Info("eksaccess serving", "listen", s.Addr(), "tls", tc != nil, "database", store.Describe(cfg.Database), "auth", cfg.Auth, "clusters", clusters, "entries", entries)
 	return s, nil
 }
 
@@ -117,6 +146,7 @@ func (s *Server) routes() http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc := access.NewService(s.store, access.WithUpdateDuration(s.cfg.UpdateDuration), access.WithUpdateNotifier(s.updater.Wake))
 	eksapi.New(svc, s.apiOptions(svc, eksapi.Options{Logger: s.log, Registerer: reg})).Register(mux)
+	s.webhooks(reg).Register(mux, s.requireClientCert)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -137,7 +167,12 @@ func (s *Server) routes() http.Handler {
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL is the server's base URL.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+func (s *Server) URL() string {
+	if s.tls != nil {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
 
 // Shutdown stops accepting requests, waits for those in flight, and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {

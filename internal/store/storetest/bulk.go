@@ -56,4 +56,3 @@ func testBulkReads(t *testing.T, s access.Store) {
 		return nil
 	})
 }
-

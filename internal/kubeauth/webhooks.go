@@ -1,0 +1,285 @@
+package kubeauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/policy"
+	"github.com/prometheus/client_golang/prometheus"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+)
+
+// UIDPrefix starts the uid of every identity the token-review webhook authenticates, as
+// aws-iam-authenticator does: aws-iam-authenticator:<account>:<principal id>.
+const UIDPrefix = "aws-iam-authenticator:"
+
+// Extra keys of authenticated identities.
+const (
+	ExtraARN                      = "arn"
+	ExtraCanonicalARN             = "canonicalArn"
+	ExtraSessionName              = "sessionName"
+	ExtraAccessKeyID              = "accessKeyId"
+	ExtraPrincipalID              = "principalId"
+	ExtraAuthenticatorPrincipalID = "sigs.k8s.io/aws-iam-authenticator/principalId"
+)
+
+// Webhooks serves the TokenReview and SubjectAccessReview webhooks of every cluster.
+type Webhooks struct {
+	Index  *Index
+	Tokens *TokenVerifier
+	Log    *slog.Logger
+
+	latency  *prometheus.HistogramVec
+	refusals *prometheus.CounterVec
+}
+
+// NewWebhooks builds the webhooks and registers their metrics.
+func NewWebhooks(ix *Index, tv *TokenVerifier, log *slog.Logger, reg prometheus.Registerer) *Webhooks {
+	w := &Webhooks{Index: ix, Tokens: tv, Log: log,
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "eksaccess_webhook_request_duration_seconds",
+			Help:    "Webhook latency by webhook (authenticate, authorize) and result (authenticated, unauthenticated, allowed, no_opinion, error).",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"webhook", "result"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "eksaccess_token_review_refusals_total",
+			Help: "Tokens refused by the token-review webhook, by reason.",
+		}, []string{"reason"}),
+	}
+	if w.Log == nil {
+		w.Log = slog.New(slog.DiscardHandler)
+	}
+	if reg != nil {
+		reg.MustRegister(w.latency, w.refusals)
+	}
+	return w
+}
+
+// Register adds the webhook routes: the path names the cluster.
+func (w *Webhooks) Register(mux *http.ServeMux, guard func(http.Handler) http.Handler) {
+	if guard == nil {
+		guard = func(h http.Handler) http.Handler { return h }
+	}
+	mux.Handle("POST /kubernetes/{account}/{region}/{cluster}/authenticate", guard(http.HandlerFunc(w.authenticate)))
+	mux.Handle("POST /kubernetes/{account}/{region}/{cluster}/authorize", guard(http.HandlerFunc(w.authorize)))
+}
+
+func clusterKey(r *http.Request) access.ClusterKey {
+	return access.ClusterKey{Account: r.PathValue("account"), Region: r.PathValue("region"), Name: r.PathValue("cluster")}
+}
+
+// review is the common envelope of TokenReview and SubjectAccessReview in v1 and v1beta1.
+type review struct {
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"`
+	Spec       json.RawMessage `json:"spec"`
+}
+
+func readReview(r *http.Request, group, kind string) (*review, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	var rv review
+	if err := json.Unmarshal(body, &rv); err != nil {
+		return nil, err
+	}
+	if rv.Kind != kind || (rv.APIVersion != group+"/v1" && rv.APIVersion != group+"/v1beta1") {
+		return nil, errors.New("want " + kind + " of " + group + "/v1 or v1beta1, got " + rv.Kind + " " + rv.APIVersion)
+	}
+	return &rv, nil
+}
+
+func writeJSON(rw http.ResponseWriter, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode(v)
+}
+
+// tokenReviewStatus is TokenReview.status; v1 and v1beta1 share its JSON form.
+type tokenReviewStatus struct {
+	Authenticated bool              `json:"authenticated"`
+	User          *authnv1.UserInfo `json:"user,omitempty"`
+	Audiences     []string          `json:"audiences,omitempty"`
+	Error         string            `json:"error,omitempty"`
+}
+
+func (w *Webhooks) authenticate(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rv, err := readReview(r, "authentication.k8s.io", "TokenReview")
+	if err != nil {
+		w.latency.WithLabelValues("authenticate", "error").Observe(time.Since(start).Seconds())
+		http.Error(rw, "bad TokenReview: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	var spec authnv1.TokenReviewSpec
+	_ = json.Unmarshal(rv.Spec, &spec)
+	user, reason, detail := w.review(r.Context(), clusterKey(r), spec.Token)
+	st := tokenReviewStatus{}
+	result := "authenticated"
+	if user != nil {
+		st.Authenticated, st.User, st.Audiences = true, user, spec.Audiences
+	} else {
+		result = "unauthenticated"
+		st.Error = detail
+		w.refusals.WithLabelValues(reason).Inc()
+		w.Log.Info("token refused", "cluster", clusterKey(r).Name, "account", clusterKey(r).Account, "reason", reason, "detail", detail)
+	}
+	writeJSON(rw, map[string]any{"apiVersion": rv.APIVersion, "kind": "TokenReview", "status": st})
+	w.latency.WithLabelValues("authenticate", result).Observe(time.Since(start).Seconds())
+}
+
+// review authenticates a token for a cluster: nil user with a reason when refused.
+func (w *Webhooks) review(ctx context.Context, key access.ClusterKey, token string) (*authnv1.UserInfo, string, string) {
+	view := w.Index.cluster(key)
+	if view == nil {
+		return nil, "unknown_cluster", "no cluster " + key.Name + " in account " + key.Account + " region " + key.Region
+	}
+	if !strings.HasPrefix(token, TokenPrefix) {
+		return nil, "malformed", "not an " + TokenPrefix + " token"
+	}
+	id, err := w.Tokens.Verify(ctx, token, key.Name)
+	if err != nil {
+		var te *tokenError
+		if errors.As(err, &te) {
+			return nil, te.Reason, te.Detail
+		}
+		return nil, "error", err.Error()
+	}
+	if !view.usesAccessEntries() {
+		return nil, "not_mapped", "cluster authentication mode " + view.Mode + " does not use access entries"
+	}
+	canonical := id.CanonicalARN
+	if p, ok := access.ParsePrincipalARN(canonical); ok {
+		canonical = p.PathlessARN()
+	}
+	e := view.entryFor(id.PrincipalID, canonical)
+	if e == nil {
+		return nil, "not_mapped", "identity is not mapped: no access entry for " + id.ARN
+	}
+	user, err := render(e, id)
+	if err != nil {
+		return nil, "reserved_prefix", err.Error()
+	}
+	return user, "", ""
+}
+
+// render fills in an entry's username and group templates for a caller.
+func render(e *entryView, id *Identity) (*authnv1.UserInfo, error) {
+	r := strings.NewReplacer(
+		"{{AccountID}}", id.Account,
+		"{{SessionName}}", strings.ReplaceAll(id.SessionName, "@", "-"),
+		"{{SessionNameRaw}}", id.SessionName,
+		"{{AccessKeyID}}", id.AccessKeyID,
+	)
+	expand := func(tpl string) (string, error) {
+		if strings.Contains(tpl, "{{EC2PrivateDNSName}}") {
+			return "", errors.New("{{EC2PrivateDNSName}} cannot be resolved: eksaccess does not call EC2")
+		}
+		out := r.Replace(tpl)
+		// A reserved prefix may be in the template (system:node:…) but must not come from a
+		// rendered value (a session named "system").
+		for _, p := range []string{"system:", "eks:", "aws:", "amazon:", "iam:"} {
+			if strings.HasPrefix(out, p) && !strings.HasPrefix(tpl, p) {
+				return "", errors.New("rendered name " + out + " begins with the reserved prefix " + p)
+			}
+		}
+		return out, nil
+	}
+	username, err := expand(e.Username)
+	if err != nil {
+		return nil, err
+	}
+	groups := make([]string, 0, len(e.Groups))
+	for _, g := range e.Groups {
+		rg, err := expand(g)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, rg)
+	}
+	extra := map[string]authnv1.ExtraValue{
+		ExtraARN:                      {id.ARN},
+		ExtraCanonicalARN:             {id.CanonicalARN},
+		ExtraSessionName:              {id.SessionName},
+		ExtraAccessKeyID:              {id.AccessKeyID},
+		ExtraPrincipalID:              {id.PrincipalID},
+		ExtraAuthenticatorPrincipalID: {id.PrincipalID},
+	}
+	return &authnv1.UserInfo{Username: username, UID: UIDPrefix + id.Account + ":" + id.PrincipalID, Groups: groups, Extra: extra}, nil
+}
+
+// sarSpec covers SubjectAccessReviewSpec of v1 (groups) and v1beta1 (group).
+type sarSpec struct {
+	authzv1.SubjectAccessReviewSpec
+	GroupV1beta1 []string `json:"group,omitempty"`
+}
+
+type sarStatus struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+func (w *Webhooks) authorize(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rv, err := readReview(r, "authorization.k8s.io", "SubjectAccessReview")
+	if err != nil {
+		w.latency.WithLabelValues("authorize", "error").Observe(time.Since(start).Seconds())
+		http.Error(rw, "bad SubjectAccessReview: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	var spec sarSpec
+	_ = json.Unmarshal(rv.Spec, &spec)
+	st := w.decide(clusterKey(r), &spec.SubjectAccessReviewSpec)
+	result := "no_opinion"
+	if st.Allowed {
+		result = "allowed"
+	}
+	writeJSON(rw, map[string]any{"apiVersion": rv.APIVersion, "kind": "SubjectAccessReview", "status": st})
+	w.latency.WithLabelValues("authorize", result).Observe(time.Since(start).Seconds())
+}
+
+// decide evaluates the access policies of the entry behind an identity this webhook
+// authenticated. It allows or has no opinion; it never denies.
+func (w *Webhooks) decide(key access.ClusterKey, s *authzv1.SubjectAccessReviewSpec) sarStatus {
+	_, principalID, ok := strings.Cut(strings.TrimPrefix(s.UID, UIDPrefix), ":")
+	if !strings.HasPrefix(s.UID, UIDPrefix) || !ok || principalID == "" || !extraIs(s.Extra, ExtraPrincipalID, principalID) {
+		return sarStatus{Reason: "eksaccess: not an IAM identity authenticated by eksaccess; no opinion"}
+	}
+	view := w.Index.cluster(key)
+	if view == nil || !view.usesAccessEntries() {
+		return sarStatus{Reason: "eksaccess: cluster does not use access entries; no opinion"}
+	}
+	canonical := ""
+	if v := s.Extra[ExtraCanonicalARN]; len(v) == 1 {
+		canonical = v[0]
+		if p, ok := access.ParsePrincipalARN(canonical); ok {
+			canonical = p.PathlessARN()
+		}
+	}
+	e := view.entryFor(principalID, canonical)
+	if e == nil {
+		return sarStatus{Reason: "eksaccess: no access entry for " + canonical + "; no opinion"}
+	}
+	var req policy.Request
+	if ra := s.ResourceAttributes; ra != nil {
+		req = policy.Request{Verb: ra.Verb, ResourceRequest: true, APIGroup: ra.Group, Resource: ra.Resource,
+			Subresource: ra.Subresource, Name: ra.Name, Namespace: ra.Namespace}
+	} else if nr := s.NonResourceAttributes; nr != nil {
+		req = policy.Request{Verb: nr.Verb, Path: nr.Path}
+	}
+	d := e.Policies.Authorize(&req)
+	return sarStatus{Allowed: d.Allowed, Reason: "eksaccess: " + d.Reason()}
+}
+
+func extraIs(extra map[string]authzv1.ExtraValue, key, want string) bool {
+	v := extra[key]
+	return len(v) == 1 && v[0] == want
+}

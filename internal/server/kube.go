@@ -1,0 +1,122 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/identity"
+	"github.com/eksaccess/eksaccess/internal/kubeauth"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// tlsConfig builds the listener's TLS configuration: a serving certificate, and with a client
+// CA, client certificates are verified when presented (the webhook paths then require one).
+func tlsConfig(cfg Config) (*tls.Config, error) {
+	if cfg.TLSCertFile == "" && cfg.TLSKeyFile == "" {
+		if cfg.ClientCAFile != "" {
+			return nil, fmt.Errorf("--client-ca-file needs --tls-cert-file and --tls-key-file")
+		}
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert-file/--tls-key-file: %w", err)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.ClientCAFile != "" {
+		pem, err := os.ReadFile(cfg.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--client-ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--client-ca-file %s: no PEM certificates", cfg.ClientCAFile)
+		}
+		tc.ClientCAs, tc.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return tc, nil
+}
+
+// requireClientCert guards the webhook paths when a client CA is configured.
+func (s *Server) requireClientCert(h http.Handler) http.Handler {
+	if s.cfg.ClientCAFile == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+			http.Error(w, "a client certificate signed by --client-ca-file is required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// newIndex wraps the store so that every committed write refreshes the webhooks' index.
+func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, error) {
+	s.index = kubeauth.NewIndex(st)
+	if err := s.index.Load(ctx); err != nil {
+		return nil, err
+	}
+	return &access.Notifying{Store: st, OnCommit: func(ids []string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.index.Refresh(ctx, ids); err != nil {
+			s.log.Error("webhook index not refreshed; it catches up on the next write", "error", err)
+		}
+	}}, nil
+}
+
+// webhooks builds the token-review and authorization webhooks.
+func (s *Server) webhooks(reg prometheus.Registerer) *kubeauth.Webhooks {
+	tv := &kubeauth.TokenVerifier{LocalHost: s.ownHost}
+	if s.ids != nil {
+		tv.Local = &identity.Verifier{Secrets: s.ids, TokenMode: true, Now: s.ids.Now}
+	}
+	if len(s.cfg.STSForwardHosts) > 0 {
+		extra := map[string]bool{}
+		aws := false
+		for _, h := range s.cfg.STSForwardHosts {
+			if h == "aws" {
+				aws = true
+			} else {
+				extra[strings.ToLower(h)] = true
+			}
+		}
+		tv.Forward = kubeauth.NewForwardClient(s.cfg.STSForwardTLS)
+		tv.ForwardHost = func(h string) bool { return extra[strings.ToLower(h)] || (aws && kubeauth.AWSSTSHost(h)) }
+	}
+	return kubeauth.NewWebhooks(s.index, tv, s.log, reg)
+}
+
+// ownHost reports whether a token URL's host is this server: its listen address, the loopback
+// names of its port, or a configured --endpoint-host.
+func (s *Server) ownHost(host string) bool {
+	host = strings.ToLower(host)
+	for _, h := range s.cfg.EndpointHosts {
+		if strings.ToLower(h) == host {
+			return true
+		}
+	}
+	_, port, _ := net.SplitHostPort(s.Addr())
+	h, p, err := net.SplitHostPort(host)
+	if err != nil || p != port {
+		return false
+	}
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	lh, _, _ := net.SplitHostPort(s.Addr())
+	return ip != nil && (ip.IsLoopback() || ip.String() == net.ParseIP(lh).String())
+}
+
+// Index is the webhooks' in-memory index.
+func (s *Server) Index() *kubeauth.Index { return s.index }

@@ -39,7 +39,7 @@ func (s *Server) Raw(t testing.TB, method, rawPath string, body []byte) (*http.R
 // Do sends req and returns the response with its body read.
 func (s *Server) Do(t testing.TB, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

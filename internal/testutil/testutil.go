@@ -4,6 +4,7 @@ package testutil
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,6 +20,7 @@ import (
 type Server struct {
 	*server.Server
 	Config server.Config
+	PKI    *PKI
 	t      testing.TB
 }
 
@@ -26,6 +28,9 @@ type Server struct {
 type Options struct {
 	Database string                   // default: a fresh SQLite file in t.TempDir()
 	Mutate   func(cfg *server.Config) // last-minute config changes
+	// PKI, when set, serves HTTPS with its server certificate and requires its client
+	// certificate on the webhook paths; the SDK clients trust its CA.
+	PKI *PKI
 }
 
 // Start runs a server for the test and stops it when the test ends.
@@ -43,6 +48,9 @@ func Start(t testing.TB, o ...Options) *Server {
 	if cfg.Database == "" {
 		cfg.Database = "sqlite://" + filepath.Join(t.TempDir(), "eksaccess.db")
 	}
+	if opt.PKI != nil {
+		cfg.TLSCertFile, cfg.TLSKeyFile, cfg.ClientCAFile = opt.PKI.ServerCertFile, opt.PKI.ServerKeyFile, opt.PKI.CAFile
+	}
 	if opt.Mutate != nil {
 		opt.Mutate(&cfg)
 	}
@@ -50,7 +58,7 @@ func Start(t testing.TB, o ...Options) *Server {
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
-	ts := &Server{Server: s, Config: cfg, t: t}
+	ts := &Server{Server: s, Config: cfg, t: t, PKI: opt.PKI}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -87,7 +95,16 @@ func (s *Server) AWSConfig(accessKey, secret, region string) aws.Config {
 		BaseEndpoint: aws.String(s.URL()),
 		// Tests see errors as the server sent them, without retries hiding them.
 		RetryMaxAttempts: 1,
+		HTTPClient:       s.HTTPClient(),
 	}
+}
+
+// HTTPClient is a client for the server: it trusts the test CA when the server serves HTTPS.
+func (s *Server) HTTPClient() *http.Client {
+	if s.PKI == nil {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: s.PKI.ClientTLS(false)}}
 }
 
 // EKS is an EKS client for the default account and region.

@@ -134,6 +134,13 @@ func (v *TokenVerifier) Verify(ctx context.Context, token, cluster string) (*Ide
 	return id, nil
 }
 
+// ResetCache forgets every verified token.
+func (v *TokenVerifier) ResetCache() {
+	v.mu.Lock()
+	v.cache = nil
+	v.mu.Unlock()
+}
+
 func (v *TokenVerifier) pruneLocked(now time.Time) {
 	if v.cache == nil {
 		v.cache = map[string]*Identity{}

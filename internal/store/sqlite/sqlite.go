@@ -228,7 +228,14 @@ func strings1(rows *sql.Rows, err error) ([]string, error) {
 const clusterCols = `id, account, region, name, arn, status, auth_mode, bootstrap_admin, created_at, tags, spec, revision`
 
 func (t *tx) GetCluster(key access.ClusterKey) (*access.Cluster, error) {
-	row := t.tx.QueryRowContext(t.ctx, `SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name)
+	return scanCluster(t.tx.QueryRowContext(t.ctx, `SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name))
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// scanCluster reads one row of clusterCols; sql.ErrNoRows becomes access.ErrNotFound.
+func scanCluster(row scanner) (*access.Cluster, error) {
 	var c access.Cluster
 	var tags, spec string
 	err := row.Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &tags, &spec, &c.Revision)
@@ -245,6 +252,26 @@ func (t *tx) GetCluster(key access.ClusterKey) (*access.Cluster, error) {
 		return nil, fmt.Errorf("cluster %s spec: %w", c.Name, err)
 	}
 	return &c, nil
+}
+
+// scanEntry reads one row of entryCols; sql.ErrNoRows becomes access.ErrNotFound.
+func scanEntry(row scanner) (*access.AccessEntry, error) {
+	var e access.AccessEntry
+	var groups, tags string
+	err := row.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+		return nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+		return nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
+	}
+	return &e, nil
 }
 
 func (t *tx) InsertCluster(c *access.Cluster) error {
@@ -282,23 +309,7 @@ func (t *tx) ListClusters(account, region string, p access.Page) ([]string, erro
 const entryCols = `e.cluster_id, c.name, e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id`
 
 func (t *tx) GetAccessEntry(key access.EntryKey) (*access.AccessEntry, error) {
-	row := t.tx.QueryRowContext(t.ctx, `SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.principal_arn = ?`, key.ClusterID, key.PrincipalARN)
-	var e access.AccessEntry
-	var groups, tags string
-	err := row.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, access.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return scanEntry(t.tx.QueryRowContext(t.ctx, `SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.principal_arn = ?`, key.ClusterID, key.PrincipalARN))
 }
 
 func (t *tx) InsertAccessEntry(e *access.AccessEntry) error {
@@ -426,18 +437,11 @@ func (t *tx) AllClusters() ([]access.Cluster, error) {
 	defer rows.Close()
 	var out []access.Cluster
 	for rows.Next() {
-		var c access.Cluster
-		var tags, spec string
-		if err := rows.Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &tags, &spec, &c.Revision); err != nil {
+		c, err := scanCluster(rows)
+		if err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+		out = append(out, *c)
 	}
 	return out, rows.Err()
 }
@@ -450,18 +454,11 @@ func (t *tx) ClusterAccess(clusterID string) ([]access.AccessEntry, []access.Ass
 	defer rows.Close()
 	var entries []access.AccessEntry
 	for rows.Next() {
-		var e access.AccessEntry
-		var groups, tags string
-		if err := rows.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID); err != nil {
+		e, err := scanEntry(rows)
+		if err != nil {
 			return nil, nil, err
 		}
-		if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
-			return nil, nil, err
-		}
-		if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, e)
+		entries = append(entries, *e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, err

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/eksaccess/eksaccess/internal/access"
@@ -12,43 +11,11 @@ import (
 // Identity provider configs, cluster updates and the lookups tagging needs.
 
 func (t *tx) GetClusterByID(id string) (*access.Cluster, error) {
-	row := t.tx.QueryRowContext(t.ctx, `SELECT `+clusterCols+` FROM clusters WHERE id = ?`, id)
-	var c access.Cluster
-	var tags, spec string
-	err := row.Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &tags, &spec, &c.Revision)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, access.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
-		return nil, fmt.Errorf("cluster %s tags: %w", c.Name, err)
-	}
-	if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
-		return nil, fmt.Errorf("cluster %s spec: %w", c.Name, err)
-	}
-	return &c, nil
+	return scanCluster(t.tx.QueryRowContext(t.ctx, `SELECT `+clusterCols+` FROM clusters WHERE id = ?`, id))
 }
 
 func (t *tx) GetAccessEntryByARN(clusterID, arn string) (*access.AccessEntry, error) {
-	row := t.tx.QueryRowContext(t.ctx, `SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.arn = ?`, clusterID, arn)
-	var e access.AccessEntry
-	var groups, tags string
-	err := row.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, access.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
-		return nil, err
-	}
-	return &e, nil
+	return scanEntry(t.tx.QueryRowContext(t.ctx, `SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.arn = ?`, clusterID, arn))
 }
 
 const idpCols = `i.cluster_id, c.name, i.name, i.type, i.arn, i.status, i.config, i.tags, i.created_at`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -30,6 +31,9 @@ type UserSpec struct {
 	Path       string            `json:"path,omitempty"` // default "/"
 	AccessKeys []AccessKeySpec   `json:"accessKeys,omitempty"`
 	Policies   []json.RawMessage `json:"policies,omitempty"`
+	// Generation stands for deleting and re-creating the user: IAM gives a re-created principal
+	// a new unique id, so access entries made for the old one stop matching. Default 0.
+	Generation int `json:"generation,omitempty"`
 }
 
 // AccessKeySpec is a long-term access key of a user.
@@ -49,6 +53,8 @@ type RoleSpec struct {
 	Policies []json.RawMessage `json:"policies,omitempty"`
 	// MaxSessionDuration bounds AssumeRole's DurationSeconds, 3600–43200 (default 3600).
 	MaxSessionDuration int `json:"maxSessionDuration,omitempty"`
+	// Generation stands for deleting and re-creating the role (a new unique id). Default 0.
+	Generation int `json:"generation,omitempty"`
 }
 
 // Partition is the partition of every ARN of the identities file.
@@ -132,7 +138,7 @@ func Build(f *File) (*Directory, error) {
 			if err != nil {
 				return nil, err
 			}
-			usr := &User{Account: a.ID, Name: u.Name, Path: path, ARN: PrincipalARN(a.ID, "user", path, u.Name), ID: UniqueID("AIDA", a.ID, "user", path, u.Name)}
+			usr := &User{Account: a.ID, Name: u.Name, Path: path, ARN: PrincipalARN(a.ID, "user", path, u.Name), ID: UniqueID("AIDA", a.ID, "user", path, u.Name, u.Generation)}
 			if d.users[usr.ARN] != nil || d.nameTaken(a.ID, "user", u.Name) {
 				return nil, fmt.Errorf("%s.name: user %q is declared twice in account %s", ut, u.Name, a.ID)
 			}
@@ -160,7 +166,7 @@ func Build(f *File) (*Directory, error) {
 			if err != nil {
 				return nil, err
 			}
-			role := &Role{Account: a.ID, Name: r.Name, Path: path, ARN: PrincipalARN(a.ID, "role", path, r.Name), ID: UniqueID("AROA", a.ID, "role", path, r.Name), MaxSession: r.MaxSessionDuration}
+			role := &Role{Account: a.ID, Name: r.Name, Path: path, ARN: PrincipalARN(a.ID, "role", path, r.Name), ID: UniqueID("AROA", a.ID, "role", path, r.Name, r.Generation), MaxSession: r.MaxSessionDuration}
 			if d.roles[role.ARN] != nil || d.nameTaken(a.ID, "role", r.Name) {
 				return nil, fmt.Errorf("%s.name: role %q is declared twice in account %s", rt, r.Name, a.ID)
 			}
@@ -259,9 +265,14 @@ var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // UniqueID derives a stable IAM unique id (prefix + 17 base32 characters) from the identity's
 // account, kind, path and name: the same declaration gets the same id on every load and every
-// replica. Re-creating a principal under another path gives another id.
-func UniqueID(prefix, account, kind, path, name string) string {
-	sum := sha256.Sum256([]byte("eksaccess.id.v1\x00" + account + "\x00" + kind + "\x00" + path + "\x00" + name))
+// replica. Re-creating a principal under another path, or with another generation, gives
+// another id.
+func UniqueID(prefix, account, kind, path, name string, generation int) string {
+	key := "eksaccess.id.v1\x00" + account + "\x00" + kind + "\x00" + path + "\x00" + name
+	if generation != 0 {
+		key += "\x00" + strconv.Itoa(generation)
+	}
+	sum := sha256.Sum256([]byte(key))
 	return prefix + idEncoding.EncodeToString(sum[:])[:17]
 }
 

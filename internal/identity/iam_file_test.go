@@ -28,7 +28,7 @@ func TestParseFileExample(t *testing.T) {
 	if d2.UserByARN(u.ARN).ID != u.ID {
 		t.Fatal("unique ids are not stable across loads")
 	}
-	if UniqueID("AROA", "012345678910", "role", "/other/", "my-role") == r.ID {
+	if UniqueID("AROA", "012345678910", "role", "/other/", "my-role", 0) == r.ID {
 		t.Fatal("a role re-created under another path must get another id")
 	}
 	if Evaluate(u.Policies, "eks:CreateCluster", "arn:aws:eks:us-west-2:012345678910:cluster/x") != Allowed {

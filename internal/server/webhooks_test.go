@@ -367,3 +367,51 @@ func TestAWSCLIGetToken(t *testing.T) {
 		t.Fatalf("role token: ok=%v err=%v %+v", ok, err, resp)
 	}
 }
+
+// A role deleted and re-created under the same ARN gets a new unique id: its access entry, which
+// recorded the old id, no longer matches (401) until the entry is re-created.
+func TestTokenReviewRecreatedRole(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "identities.yaml")
+	if err := os.WriteFile(path, []byte(sigv4Identities), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := testutil.Start(t, testutil.Options{PKI: testutil.NewPKI(t), Mutate: func(c *server.Config) {
+		c.Auth, c.Identities = server.AuthSigV4, path
+	}})
+	k := &kubeEnv{s: s, alice: eksAs(s, aliceKey, aliceSecret, ""), ctx: testutil.Ctx(t)}
+	createCluster(t, k.alice, "web")
+	k.entry(t, "web", roleARN, nil, nil)
+	session := func(name string) string {
+		cr, err := stsAs(s, aliceKey, aliceSecret, "").AssumeRole(k.ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cr.Credentials
+		return k.token(t, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken, "web", time.Time{})
+	}
+	if _, ok, _ := k.authn(t, "web", "v1").AuthenticateToken(k.ctx, session("before")); !ok {
+		t.Fatal("role session refused before re-creation")
+	}
+	recreated := strings.Replace(sigv4Identities, "        maxSessionDuration: 7200\n", "        maxSessionDuration: 7200\n        generation: 2\n", 1)
+	if recreated == sigv4Identities {
+		t.Fatal("test identities changed shape")
+	}
+	if err := os.WriteFile(path, []byte(recreated), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReloadIdentities(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := k.authn(t, "web", "v1").AuthenticateToken(k.ctx, session("after")); ok {
+		t.Fatal("a re-created role matched the entry made for the old one")
+	}
+	// Re-creating the entry records the new unique id.
+	if _, err := k.alice.DeleteAccessEntry(k.ctx, &eks.DeleteAccessEntryInput{ClusterName: aws.String("web"), PrincipalArn: aws.String(roleARN)}); err != nil {
+		t.Fatal(err)
+	}
+	k.entry(t, "web", roleARN, nil, nil)
+	if _, ok, _ := k.authn(t, "web", "v1").AuthenticateToken(k.ctx, session("again")); !ok {
+		t.Fatal("re-created entry does not match the re-created role")
+	}
+}

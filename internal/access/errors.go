@@ -238,7 +238,9 @@ func errTagReserved(k string) *Error {
 // reservedPrefixes are the username and group prefixes EKS reserves.
 var reservedPrefixes = []string{"system:", "eks:", "aws:", "amazon:", "iam:"}
 
-func reservedPrefix(s string) (string, bool) {
+// ReservedPrefix reports the reserved prefix s begins with, if any: usernames and Kubernetes
+// groups of access entries may not begin with one, nor may the names the webhook renders.
+func ReservedPrefix(s string) (string, bool) {
 	for _, p := range reservedPrefixes {
 		if strings.HasPrefix(s, p) {
 			return p, true

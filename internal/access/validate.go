@@ -97,7 +97,7 @@ func validateUsername(u string) *Error {
 	if u == "" {
 		return errUsernameEmpty()
 	}
-	if p, bad := reservedPrefix(u); bad {
+	if p, bad := ReservedPrefix(u); bad {
 		return errUsernamePrefix(p)
 	}
 	first := -1
@@ -117,7 +117,7 @@ func validateGroups(gs []string) *Error {
 		if g == "" {
 			return errGroupEmpty()
 		}
-		if p, bad := reservedPrefix(g); bad {
+		if p, bad := ReservedPrefix(g); bad {
 			return errGroupPrefix(g, p)
 		}
 	}

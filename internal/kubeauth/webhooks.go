@@ -186,10 +186,8 @@ func render(e *entryView, id *Identity) (*authnv1.UserInfo, error) {
 		out := r.Replace(tpl)
 		// A reserved prefix may be in the template (system:node:…) but must not come from a
 		// rendered value (a session named "system").
-		for _, p := range []string{"system:", "eks:", "aws:", "amazon:", "iam:"} {
-			if strings.HasPrefix(out, p) && !strings.HasPrefix(tpl, p) {
-				return "", errors.New("rendered name " + out + " begins with the reserved prefix " + p)
-			}
+		if p, reserved := access.ReservedPrefix(out); reserved && !strings.HasPrefix(tpl, p) {
+			return "", errors.New("rendered name " + out + " begins with the reserved prefix " + p)
 		}
 		return out, nil
 	}

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,19 +25,7 @@ type apCLI struct {
 
 func apNewCLI(t *testing.T, s *testutil.Server) *apCLI {
 	t.Helper()
-	bin, err := exec.LookPath("aws")
-	testutil.RequireCI(t, "aws-cli", err)
-	dir := t.TempDir()
-	env := append(os.Environ(),
-		"AWS_ENDPOINT_URL="+s.URL(),
-		"AWS_ACCESS_KEY_ID="+testutil.DefaultAccount,
-		"AWS_SECRET_ACCESS_KEY=x",
-		"AWS_DEFAULT_REGION="+testutil.DefaultRegion,
-		"AWS_CONFIG_FILE="+filepath.Join(dir, "no-config"),
-		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "no-credentials"),
-		"AWS_PAGER=",
-	)
-	return &apCLI{t: t, bin: bin, env: env}
+	return &apCLI{t: t, bin: "aws", env: testutil.NewAWSCLI(t, s.URL()).Env}
 }
 
 // run returns stdout, stderr and the exit code of `aws <args> --output json`.

@@ -37,6 +37,13 @@ type kubeEnv struct {
 
 func startKube(t *testing.T) *kubeEnv {
 	t.Helper()
+	k, _ := startKubeWithFile(t)
+	return k
+}
+
+// startKubeWithFile also returns the identities file, for tests that rewrite and reload it.
+func startKubeWithFile(t *testing.T) (*kubeEnv, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	if err := os.WriteFile(path, []byte(sigv4Identities), 0o600); err != nil {
 		t.Fatal(err)
@@ -44,7 +51,7 @@ func startKube(t *testing.T) *kubeEnv {
 	s := testutil.Start(t, testutil.Options{PKI: testutil.NewPKI(t), Mutate: func(c *server.Config) {
 		c.Auth, c.Identities = server.AuthSigV4, path
 	}})
-	return &kubeEnv{s: s, alice: eksAs(s, aliceKey, aliceSecret, ""), ctx: testutil.Ctx(t)}
+	return &kubeEnv{s: s, alice: eksAs(s, aliceKey, aliceSecret, ""), ctx: testutil.Ctx(t)}, path
 }
 
 func (k *kubeEnv) restConfig(cluster, path string, withCert bool) *rest.Config {
@@ -372,14 +379,8 @@ func TestAWSCLIGetToken(t *testing.T) {
 // recorded the old id, no longer matches (401) until the entry is re-created.
 func TestTokenReviewRecreatedRole(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "identities.yaml")
-	if err := os.WriteFile(path, []byte(sigv4Identities), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := testutil.Start(t, testutil.Options{PKI: testutil.NewPKI(t), Mutate: func(c *server.Config) {
-		c.Auth, c.Identities = server.AuthSigV4, path
-	}})
-	k := &kubeEnv{s: s, alice: eksAs(s, aliceKey, aliceSecret, ""), ctx: testutil.Ctx(t)}
+	k, path := startKubeWithFile(t)
+	s := k.s
 	createCluster(t, k.alice, "web")
 	k.entry(t, "web", roleARN, nil, nil)
 	session := func(name string) string {

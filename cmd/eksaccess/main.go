@@ -88,6 +88,8 @@ func serve(args []string, stderr io.Writer) int {
 	clientCA := fs.String("client-ca-file", envOr("EKSACCESS_CLIENT_CA_FILE", ""), "require client certificates signed by this CA on the webhook paths (env EKSACCESS_CLIENT_CA_FILE)")
 	endpointHosts := fs.String("endpoint-hosts", envOr("EKSACCESS_ENDPOINT_HOSTS", ""), "comma-separated extra host:port names clients use to reach this server; tokens presigned for them verify in-process (env EKSACCESS_ENDPOINT_HOSTS)")
 	stsForward := fs.String("sts-forward-hosts", envOr("EKSACCESS_STS_FORWARD_HOSTS", ""), "verify tokens of identities eksaccess does not know at STS: 'aws' for AWS's STS endpoints, or host names; empty refuses them (env EKSACCESS_STS_FORWARD_HOSTS)")
+	oidcCA := fs.String("oidc-ca-file", envOr("EKSACCESS_OIDC_CA_FILE", ""), "PEM bundle trusted, besides the system roots, for OIDC identity provider issuers (env EKSACCESS_OIDC_CA_FILE)")
+	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated aws-auth ConfigMap sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth) or ACCOUNT/REGION/CLUSTER=file:PATH (env EKSACCESS_AWS_AUTH)")
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -122,7 +124,8 @@ func serve(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery,
-		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward)})
+		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward),
+		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth)})
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1

@@ -32,6 +32,8 @@ type clusterView struct {
 	Mode                      string
 	byID                      map[string]*entryView // IAM unique id → entry (entries that recorded one)
 	byARN                     map[string]*entryView // lower-cased path-less principal ARN → entry
+	// oidc holds the cluster's ACTIVE identity provider configs: only they accept tokens.
+	oidc []access.IdentityProviderConfig
 }
 
 // entryView is one access entry as the webhooks use it.
@@ -157,6 +159,15 @@ func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
 			Scope:     policy.Scope{Type: policy.ScopeType(a.ScopeType), Namespaces: a.Namespaces},
 		})
 	}
+	configs, err := tx.ListIdentityProviderConfigs(cl.ID, access.Page{Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range configs {
+		if c.Status == access.ConfigActive && c.Type == access.IdPTypeOIDC {
+			v.oidc = append(v.oidc, c)
+		}
+	}
 	partition := access.PartitionOf(cl.Region)
 	for i := range entries {
 		e := &entries[i]
@@ -181,6 +192,11 @@ func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
 // usesAccessEntries reports whether a cluster maps IAM callers through access entries.
 func (v *clusterView) usesAccessEntries() bool {
 	return v.Mode == access.ModeAPI || v.Mode == access.ModeAPIAndConfigMap
+}
+
+// usesConfigMap reports whether a cluster maps IAM callers through the aws-auth ConfigMap.
+func (v *clusterView) usesConfigMap() bool {
+	return v.Mode == access.ModeConfigMap || v.Mode == access.ModeAPIAndConfigMap
 }
 
 // entryFor finds the access entry of an IAM principal: by unique id, then by path-less ARN

@@ -88,14 +88,14 @@ func TestEntryFor(t *testing.T) {
 func TestRenderRefusesRenderedReservedPrefix(t *testing.T) {
 	t.Parallel()
 	id := &Identity{Account: "1", SessionName: "system", AccessKeyID: "ASIAX", PrincipalID: "AROA"}
-	if _, err := render(&entryView{Username: "x:{{SessionName}}", Groups: []string{"{{SessionName}}:masters"}}, id); err == nil {
+	if _, err := render("x:{{SessionName}}", []string{"{{SessionName}}:masters"}, id); err == nil {
 		t.Error("group rendered to system:masters")
 	}
-	u, err := render(&entryView{Username: "system:node:{{SessionName}}", Groups: []string{"system:nodes"}}, id)
+	u, err := render("system:node:{{SessionName}}", []string{"system:nodes"}, id)
 	if err != nil || u.Username != "system:node:system" {
 		t.Errorf("a reserved prefix written in the template is allowed: %v %v", u, err)
 	}
-	if _, err := render(&entryView{Username: "system:node:{{EC2PrivateDNSName}}"}, id); err == nil {
+	if _, err := render("system:node:{{EC2PrivateDNSName}}", nil, id); err == nil {
 		t.Error("EC2PrivateDNSName cannot be resolved")
 	}
 }

@@ -36,6 +36,11 @@ type Webhooks struct {
 	Index  *Index
 	Tokens *TokenVerifier
 	Log    *slog.Logger
+	// OIDC verifies tokens of the clusters' identity provider configs; nil refuses them.
+	OIDC *OIDC
+	// AWSAuth holds the aws-auth mappings of CONFIG_MAP and API_AND_CONFIG_MAP clusters; nil
+	// maps nobody through aws-auth.
+	AWSAuth *AWSAuth
 
 	latency  *prometheus.HistogramVec
 	refusals *prometheus.CounterVec
@@ -137,42 +142,79 @@ func (w *Webhooks) authenticate(rw http.ResponseWriter, r *http.Request) {
 }
 
 // review authenticates a token for a cluster: nil user with a reason when refused.
+// `k8s-aws-v1.` tokens name an IAM principal, mapped by its access entry (API and
+// API_AND_CONFIG_MAP clusters) or else by the cluster's aws-auth ConfigMap (API_AND_CONFIG_MAP
+// and CONFIG_MAP clusters); other JWTs are verified against the cluster's ACTIVE OIDC identity
+// provider configs.
 func (w *Webhooks) review(ctx context.Context, key access.ClusterKey, token string) (*authnv1.UserInfo, string, string) {
 	view := w.Index.cluster(key)
 	if view == nil {
 		return nil, "unknown_cluster", "no cluster " + key.Name + " in account " + key.Account + " region " + key.Region
 	}
 	if !strings.HasPrefix(token, TokenPrefix) {
-		return nil, "malformed", "not an " + TokenPrefix + " token"
+		if w.OIDC != nil && LooksLikeJWT(token) {
+			user, err := w.OIDC.Authenticate(ctx, view.oidc, token)
+			if err != nil {
+				return refusalOf(err)
+			}
+			return user, "", ""
+		}
+		return nil, "malformed", "neither an " + TokenPrefix + " token nor an OIDC JWT"
 	}
 	id, err := w.Tokens.Verify(ctx, token, key.Name)
 	if err != nil {
-		var te *tokenError
-		if errors.As(err, &te) {
-			return nil, te.Reason, te.Detail
-		}
-		return nil, "error", err.Error()
-	}
-	if !view.usesAccessEntries() {
-		return nil, "not_mapped", "cluster authentication mode " + view.Mode + " does not use access entries"
+		return refusalOf(err)
 	}
 	canonical := id.CanonicalARN
 	if p, ok := access.ParsePrincipalARN(canonical); ok {
 		canonical = p.PathlessARN()
 	}
-	e := view.entryFor(id.PrincipalID, canonical)
-	if e == nil {
+	if view.usesAccessEntries() {
+		if e := view.entryFor(id.PrincipalID, canonical); e != nil {
+			return renderUser(e.Username, e.Groups, id)
+		}
+	}
+	if !view.usesConfigMap() {
 		return nil, "not_mapped", "identity is not mapped: no access entry for " + id.ARN
 	}
-	user, err := render(e, id)
+	m := w.AWSAuth.get(key)
+	if m == nil {
+		why := "no aws-auth ConfigMap is loaded for this cluster"
+		if view.usesAccessEntries() {
+			why = "no access entry for " + id.ARN + ", and " + why
+		}
+		return nil, "not_mapped", "identity is not mapped: " + why
+	}
+	mp, ok := m.lookup(canonical, id.Account)
+	if !ok {
+		why := "aws-auth maps neither " + canonical + " nor account " + id.Account
+		if view.usesAccessEntries() {
+			why = "no access entry for " + id.ARN + ", and " + why
+		}
+		return nil, "not_mapped", "identity is not mapped: " + why
+	}
+	return renderUser(mp.Username, mp.Groups, id)
+}
+
+// refusalOf splits a verification error into its metric reason and detail.
+func refusalOf(err error) (*authnv1.UserInfo, string, string) {
+	var te *tokenError
+	if errors.As(err, &te) {
+		return nil, te.Reason, te.Detail
+	}
+	return nil, "error", err.Error()
+}
+
+func renderUser(username string, groups []string, id *Identity) (*authnv1.UserInfo, string, string) {
+	user, err := render(username, groups, id)
 	if err != nil {
 		return nil, "reserved_prefix", err.Error()
 	}
 	return user, "", ""
 }
 
-// render fills in an entry's username and group templates for a caller.
-func render(e *entryView, id *Identity) (*authnv1.UserInfo, error) {
+// render fills in the username and group templates of an access entry or aws-auth mapping.
+func render(usernameTpl string, groupTpls []string, id *Identity) (*authnv1.UserInfo, error) {
 	r := strings.NewReplacer(
 		"{{AccountID}}", id.Account,
 		"{{SessionName}}", strings.ReplaceAll(id.SessionName, "@", "-"),
@@ -191,12 +233,12 @@ func render(e *entryView, id *Identity) (*authnv1.UserInfo, error) {
 		}
 		return out, nil
 	}
-	username, err := expand(e.Username)
+	username, err := expand(usernameTpl)
 	if err != nil {
 		return nil, err
 	}
-	groups := make([]string, 0, len(e.Groups))
-	for _, g := range e.Groups {
+	groups := make([]string, 0, len(groupTpls))
+	for _, g := range groupTpls {
 		rg, err := expand(g)
 		if err != nil {
 			return nil, err

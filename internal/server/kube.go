@@ -74,8 +74,9 @@ func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, e
 	}}, nil
 }
 
-// webhooks builds the token-review and authorization webhooks.
-func (s *Server) webhooks(reg prometheus.Registerer) *kubeauth.Webhooks {
+// webhooks builds the token-review and authorization webhooks, with the OIDC verifier and the
+// aws-auth sources (started here; Shutdown stops them).
+func (s *Server) webhooks(reg prometheus.Registerer) (*kubeauth.Webhooks, error) {
 	tv := &kubeauth.TokenVerifier{LocalHost: s.ownHost}
 	if s.ids != nil {
 		tv.Local = &identity.Verifier{Secrets: s.ids, TokenMode: true, Now: s.ids.Now}
@@ -93,8 +94,48 @@ func (s *Server) webhooks(reg prometheus.Registerer) *kubeauth.Webhooks {
 		tv.Forward = kubeauth.NewForwardClient(s.cfg.STSForwardTLS)
 		tv.ForwardHost = func(h string) bool { return extra[strings.ToLower(h)] || (aws && kubeauth.AWSSTSHost(h)) }
 	}
-	return kubeauth.NewWebhooks(s.index, tv, s.log, reg)
+	w := kubeauth.NewWebhooks(s.index, tv, s.log, reg)
+	var caPEM []byte
+	if s.cfg.OIDCCAFile != "" {
+		b, err := os.ReadFile(s.cfg.OIDCCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("--oidc-ca-file: %w", err)
+		}
+		caPEM = b
+	}
+	client, err := kubeauth.NewOIDCClient(caPEM)
+	if err != nil {
+		return nil, fmt.Errorf("--oidc-ca-file %s: %w", s.cfg.OIDCCAFile, err)
+	}
+	w.OIDC = &kubeauth.OIDC{Client: client}
+	w.AWSAuth = kubeauth.NewAWSAuth(reg)
+	s.awsAuth = w.AWSAuth
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopSources = cancel
+	poll := s.cfg.AWSAuthPoll
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	seen := map[access.ClusterKey]bool{}
+	for _, spec := range s.cfg.AWSAuthSources {
+		src, err := kubeauth.ParseAWSAuthSource(spec)
+		if err == nil && seen[src.Cluster] {
+			err = fmt.Errorf("--aws-auth: cluster %s/%s/%s has two sources", src.Cluster.Account, src.Cluster.Region, src.Cluster.Name)
+		}
+		if err == nil {
+			seen[src.Cluster] = true
+			err = src.Run(ctx, w.AWSAuth, s.log, poll)
+		}
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	return w, nil
 }
+
+// AWSAuth is the clusters' aws-auth mappings.
+func (s *Server) AWSAuth() *kubeauth.AWSAuth { return s.awsAuth }
 
 // ownHost reports whether a token URL's host is this server: its listen address, the loopback
 // names of its port, or a configured --endpoint-host.

@@ -46,6 +46,15 @@ type Config struct {
 	// "aws" allows AWS's STS endpoints, other entries name hosts. Empty: such tokens are refused.
 	STSForwardHosts []string
 	STSForwardTLS   *tls.Config // nil: system roots
+
+	// OIDCCAFile is a PEM bundle trusted, besides the system roots, for the issuers of OIDC
+	// identity provider configs (discovery and key sets).
+	OIDCCAFile string
+	// AWSAuthSources name where each cluster's aws-auth ConfigMap is read from:
+	// ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watched) or ACCOUNT/REGION/CLUSTER=file:PATH.
+	AWSAuthSources []string
+	// AWSAuthPoll is how often a file source is re-read (default 2s).
+	AWSAuthPoll time.Duration
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -64,6 +73,9 @@ type Server struct {
 	index *kubeauth.Index
 	// updater completes cluster updates in the background.
 	updater *access.Updater
+	// awsAuth holds the clusters' aws-auth mappings; stopSources ends their watches.
+	awsAuth     *kubeauth.AWSAuth
+	stopSources context.CancelFunc
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -111,10 +123,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if tc != nil {
 		ln = tls.NewListener(ln, tc)
 	}
+	handler, err := s.routes()
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
 	s.updater = access.NewUpdater(st, access.UpdaterLogger(cfg.Logger))
 	s.updater.Start() // completes the updates that became due while no server ran
 	s.http = &http.Server{
-		Handler:           s.routes(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
@@ -140,13 +158,17 @@ func checkOpenListen(addr string) error {
 	return fmt.Errorf("--listen %q: --auth open trusts every caller, so it may listen only on a loopback address (127.0.0.1, ::1, localhost)", addr)
 }
 
-func (s *Server) routes() http.Handler {
+func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	svc := access.NewService(s.store, access.WithUpdateDuration(s.cfg.UpdateDuration), access.WithUpdateNotifier(s.updater.Wake))
+	svc := access.NewService(s.store, access.WithUpdateDuration(s.cfg.UpdateDuration), access.WithUpdateNotifier(func() { s.updater.Wake() }))
 	eksapi.New(svc, s.apiOptions(svc, eksapi.Options{Logger: s.log, Registerer: reg})).Register(mux)
-	s.webhooks(reg).Register(mux, s.requireClientCert)
+	wh, err := s.webhooks(reg)
+	if err != nil {
+		return nil, err
+	}
+	wh.Register(mux, s.requireClientCert)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -160,7 +182,7 @@ func (s *Server) routes() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return s.withSTS(mux)
+	return s.withSTS(mux), nil
 }
 
 // Addr is the address the server listens on.
@@ -182,6 +204,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if e := <-s.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
+	s.stopSources()
 	if e := s.updater.Stop(ctx); err == nil {
 		err = e
 	}

@@ -41,8 +41,9 @@ func startKube(t *testing.T) *kubeEnv {
 	return k
 }
 
-// startKubeWithFile also returns the identities file, for tests that rewrite and reload it.
-func startKubeWithFile(t *testing.T) (*kubeEnv, string) {
+// startKubeWithFile also returns the identities file, for tests that rewrite and reload it;
+// mutate changes the server's configuration further.
+func startKubeWithFile(t *testing.T, mutate ...func(*server.Config)) (*kubeEnv, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	if err := os.WriteFile(path, []byte(sigv4Identities), 0o600); err != nil {
@@ -50,6 +51,9 @@ func startKubeWithFile(t *testing.T) (*kubeEnv, string) {
 	}
 	s := testutil.Start(t, testutil.Options{PKI: testutil.NewPKI(t), Mutate: func(c *server.Config) {
 		c.Auth, c.Identities = server.AuthSigV4, path
+		for _, m := range mutate {
+			m(c)
+		}
 	}})
 	return &kubeEnv{s: s, alice: eksAs(s, aliceKey, aliceSecret, ""), ctx: testutil.Ctx(t)}, path
 }

@@ -51,6 +51,9 @@ const (
 	region       = "us-west-2"
 	mainCluster  = "e2e-main"  // attached to the kube-apiserver
 	otherCluster = "e2e-other" // exists in eksaccess, not attached: tokens minted for it must fail on e2e-main
+	// cmCluster (API_AND_CONFIG_MAP) is attached to a second kube-apiserver (same etcd, another
+	// prefix) whose kube-system/aws-auth eksaccess watches.
+	cmCluster = "e2e-cm"
 
 	policyPrefix = "arn:aws:eks::aws:cluster-access-policy/"
 	viewPolicy   = policyPrefix + "AmazonEKSViewPolicy"
@@ -127,6 +130,9 @@ type env struct {
 	pool      *x509.CertPool
 
 	adminKubeconfig string // client certificate in system:masters
+	pki             map[string]string
+	// The second kube-apiserver, of cmCluster.
+	cmAPIURL, cmAdminKubeconfig string
 	plainKubeconfig string // server and CA only: for kubectl --token
 	kubeCache       string // kubectl --cache-dir
 
@@ -225,7 +231,8 @@ func setup() (_ *env, err error) {
 	}
 	e.caFile = pki["ca.crt"]
 
-	ports, err := freePorts(4)
+	e.pki = pki
+	ports, err := freePorts(5)
 	if err != nil {
 		return e, err
 	}
@@ -233,6 +240,11 @@ func setup() (_ *env, err error) {
 	e.apiURL = fmt.Sprintf("https://127.0.0.1:%d", ports[2])
 	eksAddr := fmt.Sprintf("127.0.0.1:%d", ports[3])
 	e.eksURL = "https://" + eksAddr
+	e.cmAPIURL = fmt.Sprintf("https://127.0.0.1:%d", ports[4])
+	e.cmAdminKubeconfig = filepath.Join(e.dir, "admin-cm.kubeconfig")
+	if err := writeKubeconfig(e.cmAdminKubeconfig, e.cmAPIURL, pki["ca.crt"], map[string]any{"client-certificate": pki["admin.crt"], "client-key": pki["admin.key"]}); err != nil {
+		return e, err
+	}
 
 	etcd, err := e.startProc("etcd", nil, etcdBin, "--name", "e2e", "--data-dir", filepath.Join(e.dir, "etcd-data"),
 		"--listen-client-urls", etcdClient, "--advertise-client-urls", etcdClient,
@@ -266,7 +278,10 @@ func setup() (_ *env, err error) {
 	e.database = "sqlite://" + filepath.Join(e.dir, "eksaccess.db")
 	eksProc, err := e.startProc("eksaccess", nil, e.eksaccess, "serve", "--listen", eksAddr, "--database", e.database,
 		"--auth", "sigv4", "--identities", identities, "--update-duration", "0s", "--log-level", "debug",
-		"--tls-cert-file", pki["eksaccess.crt"], "--tls-key-file", pki["eksaccess.key"], "--client-ca-file", pki["ca.crt"])
+		"--tls-cert-file", pki["eksaccess.crt"], "--tls-key-file", pki["eksaccess.key"], "--client-ca-file", pki["ca.crt"],
+		// OIDC issuers of the tests serve certificates of the test CA; aws-auth of cmCluster is
+		// watched on its kube-apiserver (which starts later: the watch retries until it is up).
+		"--oidc-ca-file", pki["ca.crt"], "--aws-auth", account+"/"+region+"/"+cmCluster+"=kubeconfig:"+e.cmAdminKubeconfig)
 	if err != nil {
 		return e, err
 	}
@@ -280,31 +295,26 @@ func setup() (_ *env, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin := e.eksAs(adminUser)
-	for _, name := range []string{mainCluster, otherCluster} {
+	for name, mode := range map[string]ekstypes.AuthenticationMode{mainCluster: ekstypes.AuthenticationModeApi, otherCluster: ekstypes.AuthenticationModeApi,
+		cmCluster: ekstypes.AuthenticationModeApiAndConfigMap} {
 		if _, err := admin.CreateCluster(ctx, &eks.CreateClusterInput{
 			Name: aws.String(name), RoleArn: aws.String("arn:aws:iam::" + account + ":role/eks"),
 			ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: []string{"subnet-1"}},
-			AccessConfig: &ekstypes.CreateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi,
+			AccessConfig: &ekstypes.CreateAccessConfigRequest{AuthenticationMode: mode,
 				BootstrapClusterCreatorAdminPermissions: aws.Bool(false)},
 		}); err != nil {
 			return e, fmt.Errorf("CreateCluster %s: %v", name, err)
 		}
 	}
-	if out, err := exec.Command(e.eksaccess, "cluster", "attach", "--database", e.database, "--account", account, "--region", region,
-		"--name", mainCluster, "--endpoint", e.apiURL, "--ca-file", pki["ca.crt"]).CombinedOutput(); err != nil {
-		return e, fmt.Errorf("eksaccess cluster attach: %v\n%s", err, out)
+	for name, endpoint := range map[string]string{mainCluster: e.apiURL, cmCluster: e.cmAPIURL} {
+		if out, err := exec.Command(e.eksaccess, "cluster", "attach", "--database", e.database, "--account", account, "--region", region,
+			"--name", name, "--endpoint", endpoint, "--ca-file", pki["ca.crt"]).CombinedOutput(); err != nil {
+			return e, fmt.Errorf("eksaccess cluster attach %s: %v\n%s", name, err, out)
+		}
 	}
-	e.logf("clusters %s and %s created, %s attached", mainCluster, otherCluster, mainCluster)
+	e.logf("clusters %s, %s and %s created, %s and %s attached", mainCluster, otherCluster, cmCluster, mainCluster, cmCluster)
 
-	// kube-apiserver, calling the cluster's webhooks with a client certificate.
-	base := e.eksURL + "/kubernetes/" + account + "/" + region + "/" + mainCluster
-	authnKC, authzKC := filepath.Join(e.dir, "authenticate.kubeconfig"), filepath.Join(e.dir, "authorize.kubeconfig")
-	if err := writeKubeconfig(authnKC, base+"/authenticate", pki["ca.crt"], map[string]any{"client-certificate": pki["webhook-client.crt"], "client-key": pki["webhook-client.key"]}); err != nil {
-		return e, err
-	}
-	if err := writeKubeconfig(authzKC, base+"/authorize", pki["ca.crt"], map[string]any{"client-certificate": pki["webhook-client.crt"], "client-key": pki["webhook-client.key"]}); err != nil {
-		return e, err
-	}
+	// kube-apiservers, calling their cluster's webhooks with a client certificate.
 	e.adminKubeconfig = filepath.Join(e.dir, "admin.kubeconfig")
 	if err := writeKubeconfig(e.adminKubeconfig, e.apiURL, pki["ca.crt"], map[string]any{"client-certificate": pki["admin.crt"], "client-key": pki["admin.key"]}); err != nil {
 		return e, err
@@ -313,9 +323,45 @@ func setup() (_ *env, err error) {
 	if err := writeKubeconfig(e.plainKubeconfig, e.apiURL, pki["ca.crt"], map[string]any{}); err != nil {
 		return e, err
 	}
-	kasProc, err := e.startProc("kube-apiserver", nil, kas,
-		"--etcd-servers="+etcdClient,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strings.TrimPrefix(e.apiURL, "https://127.0.0.1:"),
+	kasMain, err := e.startKubeAPIServer(kas, "kube-apiserver", mainCluster, e.apiURL, etcdClient, "/registry")
+	if err != nil {
+		return e, err
+	}
+	kasCM, err := e.startKubeAPIServer(kas, "kube-apiserver-cm", cmCluster, e.cmAPIURL, etcdClient, "/registry-cm")
+	if err != nil {
+		return e, err
+	}
+	adminHTTP := e.httpClient("admin")
+	for p, url := range map[*proc]string{kasMain: e.apiURL, kasCM: e.cmAPIURL} {
+		if err := e.waitFor(p, 90*time.Second, func() error {
+			b, err := get(adminHTTP, url+"/readyz")
+			if err == nil && strings.TrimSpace(b) != "ok" {
+				err = fmt.Errorf("readyz %q", b)
+			}
+			return err
+		}); err != nil {
+			return e, err
+		}
+		e.logf("%s ready on %s", p.name, url)
+	}
+	return e, nil
+}
+
+// startKubeAPIServer starts a kube-apiserver on url whose webhooks are cluster's, storing its
+// objects in etcd under prefix.
+func (e *env) startKubeAPIServer(kas, name, cluster, url, etcdClient, prefix string) (*proc, error) {
+	pki := e.pki
+	base := e.eksURL + "/kubernetes/" + account + "/" + region + "/" + cluster
+	authnKC, authzKC := filepath.Join(e.dir, name+"-authenticate.kubeconfig"), filepath.Join(e.dir, name+"-authorize.kubeconfig")
+	if err := writeKubeconfig(authnKC, base+"/authenticate", pki["ca.crt"], map[string]any{"client-certificate": pki["webhook-client.crt"], "client-key": pki["webhook-client.key"]}); err != nil {
+		return nil, err
+	}
+	if err := writeKubeconfig(authzKC, base+"/authorize", pki["ca.crt"], map[string]any{"client-certificate": pki["webhook-client.crt"], "client-key": pki["webhook-client.key"]}); err != nil {
+		return nil, err
+	}
+	return e.startProc(name, nil, kas,
+		"--etcd-servers="+etcdClient, "--etcd-prefix="+prefix,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strings.TrimPrefix(url, "https://127.0.0.1:"),
 		"--tls-cert-file="+pki["apiserver.crt"], "--tls-private-key-file="+pki["apiserver.key"], "--client-ca-file="+pki["ca.crt"],
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-key-file="+pki["sa.pub"], "--service-account-signing-key-file="+pki["sa.key"],
@@ -326,21 +372,6 @@ func setup() (_ *env, err error) {
 		"--authorization-webhook-config-file="+authzKC, "--authorization-webhook-version=v1",
 		"--authorization-webhook-cache-authorized-ttl=1s", "--authorization-webhook-cache-unauthorized-ttl=1s",
 	)
-	if err != nil {
-		return e, err
-	}
-	adminHTTP := e.httpClient("admin")
-	if err := e.waitFor(kasProc, 60*time.Second, func() error {
-		b, err := get(adminHTTP, e.apiURL+"/readyz")
-		if err == nil && strings.TrimSpace(b) != "ok" {
-			err = fmt.Errorf("readyz %q", b)
-		}
-		return err
-	}); err != nil {
-		return e, err
-	}
-	e.logf("kube-apiserver ready on %s", e.apiURL)
-	return e, nil
 }
 
 // teardown stops the processes in reverse start order (SIGTERM, then SIGKILL after 20 s). It
@@ -720,7 +751,11 @@ func (e *env) updateKubeconfig(t *testing.T, c creds, cluster, role string) *kub
 		t.Fatal(err)
 	}
 	// The kubeconfig must point at the attached kube-apiserver and run aws eks get-token.
-	for _, want := range []string{"server: " + e.apiURL, "certificate-authority-data: ", "command: aws", "get-token", cluster} {
+	server := e.apiURL
+	if cluster == cmCluster {
+		server = e.cmAPIURL
+	}
+	for _, want := range []string{"server: " + server, "certificate-authority-data: ", "command: aws", "get-token", cluster} {
 		if !strings.Contains(string(b), want) {
 			t.Fatalf("kubeconfig from update-kubeconfig lacks %q:\n%s", want, b)
 		}
@@ -740,7 +775,13 @@ func (u *kubeUser) kubectl(t *testing.T, args ...string) result {
 // admin runs kubectl as system:masters (client certificate) and requires success.
 func (e *env) admin(t *testing.T, args ...string) string {
 	t.Helper()
-	r := run(t, e.awsEnv(creds{}), "kubectl", append([]string{"--kubeconfig", e.adminKubeconfig, "--cache-dir", e.kubeCache, "--request-timeout=30s"}, args...)...)
+	return e.adminAt(t, e.adminKubeconfig, args...)
+}
+
+// adminAt is admin on the kube-apiserver of kubeconfig.
+func (e *env) adminAt(t *testing.T, kubeconfig string, args ...string) string {
+	t.Helper()
+	r := run(t, e.awsEnv(creds{}), "kubectl", append([]string{"--kubeconfig", kubeconfig, "--cache-dir", e.kubeCache, "--request-timeout=30s"}, args...)...)
 	if r.Code != 0 {
 		t.Fatalf("admin kubectl %s: %s", strings.Join(args, " "), r)
 	}

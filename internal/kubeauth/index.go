@@ -34,6 +34,9 @@ type clusterView struct {
 	byARN                     map[string]*entryView // lower-cased path-less principal ARN → entry
 	// oidc holds the cluster's ACTIVE identity provider configs: only they accept tokens.
 	oidc []access.IdentityProviderConfig
+	// creator is the principal that created a CONFIG_MAP cluster: EKS maps it to
+	// system:masters outside of aws-auth (nil in other modes, where it has an access entry).
+	creator *entryView
 }
 
 // entryView is one access entry as the webhooks use it.
@@ -168,6 +171,10 @@ func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
 			v.oidc = append(v.oidc, c)
 		}
 	}
+	if p, ok := access.ParsePrincipalARN(cl.Spec.CreatorPrincipalARN); ok && cl.AuthenticationMode == access.ModeConfigMap {
+		v.creator = &entryView{PrincipalARN: p.PathlessARN(), PrincipalID: cl.Spec.CreatorPrincipalID,
+			Username: CreatorUsername, Groups: []string{"system:masters"}}
+	}
 	partition := access.PartitionOf(cl.Region)
 	for i := range entries {
 		e := &entries[i]
@@ -192,6 +199,22 @@ func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
 // usesAccessEntries reports whether a cluster maps IAM callers through access entries.
 func (v *clusterView) usesAccessEntries() bool {
 	return v.Mode == access.ModeAPI || v.Mode == access.ModeAPIAndConfigMap
+}
+
+// CreatorUsername is the Kubernetes username of a CONFIG_MAP cluster's creator.
+const CreatorUsername = "kubernetes-admin"
+
+// isCreator reports whether a principal is the creator of a CONFIG_MAP cluster: by unique id
+// when one was recorded (a re-created principal is not the creator), else by path-less ARN.
+func (v *clusterView) isCreator(principalID, canonicalARN string) bool {
+	c := v.creator
+	if c == nil {
+		return false
+	}
+	if c.PrincipalID != "" {
+		return c.PrincipalID == principalID
+	}
+	return strings.EqualFold(c.PrincipalARN, canonicalARN)
 }
 
 // usesConfigMap reports whether a cluster maps IAM callers through the aws-auth ConfigMap.

@@ -177,6 +177,9 @@ func (w *Webhooks) review(ctx context.Context, key access.ClusterKey, token stri
 	if !view.usesConfigMap() {
 		return nil, "not_mapped", "identity is not mapped: no access entry for " + id.ARN
 	}
+	if view.isCreator(id.PrincipalID, canonical) {
+		return renderUser(view.creator.Username, view.creator.Groups, id)
+	}
 	m := w.AWSAuth.get(key)
 	if m == nil {
 		why := "no aws-auth ConfigMap is loaded for this cluster"

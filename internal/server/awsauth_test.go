@@ -152,15 +152,28 @@ func TestAWSAuthConfigMapMode(t *testing.T) {
 	t.Parallel()
 	k, _ := startAWSAuth(t, awsAuthManifest, "cm")
 	k.createClusterMode(t, "cm", ekstypes.AuthenticationModeConfigMap)
-	// Every principal goes through aws-auth, alice included (a CONFIG_MAP cluster has no entries).
+	// The creator is mapped to system:masters outside of aws-auth, as on EKS (and wins over
+	// alice's aws-auth mapping); every other principal goes through aws-auth.
 	u, ok := k.review(t, "cm", k.token(t, aliceKey, aliceSecret, "", "cm", time.Time{}))
-	if !ok || u.GetName() != "alice-from-aws-auth" {
-		t.Fatalf("alice in CONFIG_MAP: ok=%v %v", ok, u)
+	if !ok || u.GetName() != "kubernetes-admin" || !slices.Equal(u.GetGroups(), []string{"system:masters"}) {
+		t.Fatalf("creator in CONFIG_MAP: ok=%v %v", ok, u)
 	}
-	// A cluster without an aws-auth source maps nobody in CONFIG_MAP mode.
+	u, ok = k.review(t, "cm", k.token(t, "AKIADAVEEXAMPLE00001", "dave-secret", "", "cm", time.Time{}))
+	if !ok || u.GetName() != "dave" {
+		t.Fatalf("dave in CONFIG_MAP: ok=%v %v", ok, u)
+	}
+	// A cluster without an aws-auth source maps nobody else in CONFIG_MAP mode.
 	k.createClusterMode(t, "bare", ekstypes.AuthenticationModeConfigMap)
-	if _, why := k.reviewWhy(t, "bare", k.token(t, aliceKey, aliceSecret, "", "bare", time.Time{})); !strings.Contains(why, "no aws-auth ConfigMap is loaded") {
+	if _, why := k.reviewWhy(t, "bare", k.token(t, "AKIADAVEEXAMPLE00001", "dave-secret", "", "bare", time.Time{})); !strings.Contains(why, "no aws-auth ConfigMap is loaded") {
 		t.Fatalf("cluster without aws-auth: %q", why)
+	}
+	// After the switch to API_AND_CONFIG_MAP the creator has an access entry instead.
+	applyUpdate(t, k.ctx, k.alice, &eks.UpdateClusterConfigInput{Name: aws.String("cm"),
+		AccessConfig: &ekstypes.UpdateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApiAndConfigMap}},
+		ekstypes.UpdateTypeAccessConfigUpdate, param(ekstypes.UpdateParamTypeAuthenticationMode, `"API_AND_CONFIG_MAP"`))
+	u, ok = k.review(t, "cm", k.token(t, aliceKey, aliceSecret, "", "cm", time.Time{}))
+	if !ok || u.GetName() != aliceARN {
+		t.Fatalf("creator after the switch: ok=%v %v", ok, u)
 	}
 }
 

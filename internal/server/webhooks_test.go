@@ -187,11 +187,14 @@ func TestTokenReviewRefusals(t *testing.T) {
 			t.Errorf("%s: authenticated %+v (err %v)", name, resp, err)
 		}
 	}
-	// The same good token against a CONFIG_MAP cluster and an unknown cluster.
+	// A CONFIG_MAP cluster without aws-auth maps nobody but its creator; an unknown cluster nobody.
 	for _, cluster := range []string{"cm", "absent"} {
-		if _, ok, _ := k.authn(t, cluster, "v1").AuthenticateToken(k.ctx, k.token(t, aliceKey, aliceSecret, "", cluster, time.Time{})); ok {
-			t.Errorf("cluster %s authenticated", cluster)
+		if _, ok, _ := k.authn(t, cluster, "v1").AuthenticateToken(k.ctx, k.token(t, "AKIADAVEEXAMPLE00001", "dave-secret", "", cluster, time.Time{})); ok {
+			t.Errorf("cluster %s authenticated dave", cluster)
 		}
+	}
+	if _, ok, _ := k.authn(t, "absent", "v1").AuthenticateToken(k.ctx, k.token(t, aliceKey, aliceSecret, "", "absent", time.Time{})); ok {
+		t.Error("unknown cluster authenticated alice")
 	}
 	// Refusals are counted by reason.
 	req, _ := http.NewRequest("GET", k.s.URL()+"/metrics", nil)

@@ -31,10 +31,11 @@ type OIDCIssuer struct {
 	JWKSFetches atomic.Int64
 }
 
-// NewOIDCIssuer starts an issuer for the test.
-func NewOIDCIssuer(t testing.TB) *OIDCIssuer {
+// NewOIDCIssuer starts an issuer for the test with a CA of its own (PKI), or, given a serving
+// certificate for 127.0.0.1, with that certificate (PKI is then nil).
+func NewOIDCIssuer(t testing.TB, cert ...tls.Certificate) *OIDCIssuer {
 	t.Helper()
-	iss := &OIDCIssuer{PKI: NewPKI(t)}
+	iss := &OIDCIssuer{}
 	iss.Rotate(t, false)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
@@ -55,11 +56,15 @@ func NewOIDCIssuer(t testing.TB) *OIDCIssuer {
 		json.NewEncoder(w).Encode(set)
 	})
 	ts := httptest.NewUnstartedServer(mux)
-	cert, err := tls.LoadX509KeyPair(iss.PKI.ServerCertFile, iss.PKI.ServerKeyFile)
-	if err != nil {
-		t.Fatal(err)
+	if len(cert) == 0 {
+		iss.PKI = NewPKI(t)
+		c, err := tls.LoadX509KeyPair(iss.PKI.ServerCertFile, iss.PKI.ServerKeyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert = append(cert, c)
 	}
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ts.TLS = &tls.Config{Certificates: cert}
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	iss.URL = ts.URL

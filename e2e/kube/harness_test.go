@@ -133,8 +133,8 @@ type env struct {
 	pki             map[string]string
 	// The second kube-apiserver, of cmCluster.
 	cmAPIURL, cmAdminKubeconfig string
-	plainKubeconfig string // server and CA only: for kubectl --token
-	kubeCache       string // kubectl --cache-dir
+	plainKubeconfig             string // server and CA only: for kubectl --token
+	kubeCache                   string // kubectl --cache-dir
 
 	procs []*proc // in start order
 	start time.Time

@@ -884,7 +884,12 @@ func forbidden(user, verb, resource, group, namespace string) string {
 // whoami returns the username and groups kube-apiserver authenticated (SelfSubjectReview).
 func (u *kubeUser) whoami(t *testing.T) (string, []string) {
 	t.Helper()
-	r := u.kubectl(t, "auth", "whoami", "-o", "json")
+	return parseWhoami(t, u.kubectl(t, "auth", "whoami", "-o", "json"))
+}
+
+// parseWhoami reads the output of `kubectl auth whoami -o json`.
+func parseWhoami(t *testing.T, r result) (string, []string) {
+	t.Helper()
 	if r.Code != 0 {
 		t.Fatalf("kubectl auth whoami: %s", r)
 	}

@@ -77,10 +77,13 @@ func TestOIDCUserWithRoleBinding(t *testing.T) {
 	}
 	e.waitUpdate(t, mainCluster, *out.Update.Id)
 	e.admin(t, "create", "namespace", "oidc-team")
-	e.admin(t, "create", "rolebinding", "oidc-jane-view", "--clusterrole=view", "--user=oidc:jane", "-n", "oidc-team")
+	// ClusterRole view is aggregated and stays empty without kube-controller-manager: a role of our own.
+	e.admin(t, "create", "clusterrole", "e2e-oidc-pod-reader", "--verb=get,list,watch", "--resource=pods")
+	e.admin(t, "create", "rolebinding", "oidc-jane-pods", "--clusterrole=e2e-oidc-pod-reader", "--user=oidc:jane", "-n", "oidc-team")
 
 	token := iss.Token(t, map[string]any{"sub": "jane", "aud": "kubernetes", "groups": []string{"devs"}})
-	wantOK(t, "OIDC user get pods -n oidc-team", e.withToken(t, token, "get", "pods", "-n", "oidc-team"), "No resources found in oidc-team namespace.")
+	eventually(t, "OIDC user get pods -n oidc-team (RBAC informer catching up)", func() result { return e.withToken(t, token, "get", "pods", "-n", "oidc-team") },
+		func(r result) bool { return r.Code == 0 && strings.Contains(r.Stdout+r.Stderr, "No resources found in oidc-team namespace.") })
 	if name, groups := parseWhoami(t, e.withToken(t, token, "auth", "whoami", "-o", "json")); name != "oidc:jane" || !slices.Contains(groups, "oidc:devs") {
 		t.Fatalf("whoami: %s %v", name, groups)
 	}
@@ -94,6 +97,8 @@ func TestOIDCUserWithRoleBinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitUpdate(t, mainCluster, *out2.Update.Id)
+	// A new token (kube-apiserver caches a successful review of the same token for 10 s).
+	token = iss.Token(t, map[string]any{"sub": "jane", "aud": "kubernetes", "groups": []string{"devs"}, "jti": "after-disassociation"})
 	wantFail(t, "OIDC user after disassociation", e.withToken(t, token, "get", "pods", "-n", "oidc-team"), unauthorized)
 }
 
@@ -114,7 +119,8 @@ func TestAWSAuthRoleUntilSwitchToAPI(t *testing.T) {
 		}
 		e.adminAt(t, e.cmAdminKubeconfig, "apply", "-f", f)
 	}
-	e.adminAt(t, e.cmAdminKubeconfig, "create", "clusterrolebinding", "cm-viewers-view", "--clusterrole=view", "--group=cm-viewers")
+	e.adminAt(t, e.cmAdminKubeconfig, "create", "clusterrole", "e2e-pod-reader", "--verb=get,list,watch", "--resource=pods")
+	e.adminAt(t, e.cmAdminKubeconfig, "create", "clusterrolebinding", "cm-viewers-pods", "--clusterrole=e2e-pod-reader", "--group=cm-viewers")
 	apply(manifest(good))
 
 	u := e.updateKubeconfig(t, credsOf(roleUser), cmCluster, pathedRole)

@@ -15,6 +15,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/klog/v2"
 )
 
 // tlsConfig builds the listener's TLS configuration: a serving certificate, and with a client
@@ -124,6 +125,9 @@ func (s *Server) webhooks(reg prometheus.Registerer) (*kubeauth.Webhooks, error)
 		}
 		if err == nil {
 			seen[src.Cluster] = true
+			if src.Kind == "kubeconfig" {
+				klog.SetSlogLogger(s.log.With("component", "client-go")) // client-go's reflector logs
+			}
 			err = src.Run(ctx, w.AWSAuth, s.log, poll)
 		}
 		if err != nil {

@@ -64,6 +64,8 @@ type Server struct {
 	index *kubeauth.Index
 	// updater completes cluster updates in the background.
 	updater *access.Updater
+	// stopFeed stops following the database's change feed (PostgreSQL); nil without one.
+	stopFeed func()
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -104,6 +106,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.store = st
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
+		if s.stopFeed != nil {
+			s.stopFeed()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -184,6 +189,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	if e := s.updater.Stop(ctx); err == nil {
 		err = e
+	}
+	if s.stopFeed != nil {
+		s.stopFeed()
 	}
 	if e := s.store.Close(); err == nil {
 		err = e

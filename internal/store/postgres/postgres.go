@@ -138,8 +138,15 @@ func (s *Store) View(ctx context.Context, fn func(access.Tx) error) error {
 func (s *Store) run(ctx context.Context, fn func(access.Tx) error, opts *sql.TxOptions) error {
 	ctx, cancel := context.WithTimeout(ctx, TxTimeout)
 	defer cancel()
+	broken := 0
 	for attempt := 1; ; attempt++ {
 		err, retry := s.attempt(ctx, fn, opts)
+		if isConnection(err) {
+			// One more try replaces a pooled connection the database closed (a restart); a
+			// database that cannot be reached answers at once.
+			broken++
+			retry = retry && broken < 2
+		}
 		if err == nil || !retry || attempt >= 50 || ctx.Err() != nil {
 			return classify(err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/eksaccess/eksaccess/internal/testutil"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -39,10 +40,14 @@ accounts:
       - name: alice
         accessKeys: [{id: AKIAALICEEXAMPLE0001, secret: alice-secret}]
         policies:
-          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "eks:*", Resource: "*"}]}
+          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["eks:*", "sts:AssumeRole"], Resource: "*"}]}
       - name: dev
         accessKeys: [{id: AKIADEVEXAMPLE000001, secret: dev-secret}]
     roles:
+      - name: operator
+        trust: ["arn:aws:iam::012345678910:user/alice"]
+        policies:
+          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "eks:*", Resource: "*"}]}
 ` + replicaRoles()
 
 // replicaRoles are the roles the tests create access entries for (sigv4 accepts only
@@ -373,6 +378,33 @@ func TestReplicasOnPostgres(t *testing.T) {
 			worst = max(worst, wb.waitAllowed(t, ctx, false, time.Second))
 		}
 		t.Logf("slowest propagation A → B webhook: %v", worst)
+	})
+
+	t.Run("credentials from AssumeRole on replica A work on replica B", func(t *testing.T) {
+		out, err := sts.NewFromConfig(awsConfig(a.url, "AKIAALICEEXAMPLE0001", "alice-secret")).AssumeRole(ctx, &sts.AssumeRoleInput{
+			RoleArn: aws.String("arn:aws:iam::012345678910:role/operator"), RoleSessionName: aws.String("ops")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := out.Credentials
+		cfg := awsConfig(b.url, aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey))
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := aws.ToString(id.Arn), "arn:aws:sts::012345678910:assumed-role/operator/ops"; got != want {
+			t.Fatalf("caller on B: %s, want %s", got, want)
+		}
+		if _, err := eks.NewFromConfig(cfg).DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("web")}); err != nil {
+			t.Fatalf("EKS call on B with A's session: %v", err)
+		}
+		// A wrong session token is still refused.
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), "forged")
+		_, err = eks.NewFromConfig(cfg).DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("web")})
+		if errorCode(err) != "UnrecognizedClientException" {
+			t.Fatalf("forged token on B: %v", err)
+		}
 	})
 
 	t.Run("each update is completed by exactly one replica", func(t *testing.T) {

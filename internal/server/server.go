@@ -97,6 +97,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if ss, ok := raw.(identity.SessionStore); ok && ids != nil {
+		ids.SetSessionStore(ss) // PostgreSQL: AssumeRole credentials work on every replica
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan error, 1), ids: ids, tls: tc}
 	st, err := s.newIndex(ctx, raw)
 	if err != nil {

@@ -96,7 +96,14 @@ func (f *Feed) Run(ctx context.Context, h FeedHandler) {
 }
 
 func (f *Feed) listen(ctx context.Context, h FeedHandler, pending map[string]bool, ok func()) error {
-	conn, err := pgx.ConnectConfig(ctx, f.s.cfg)
+	cfg := f.s.cfg.Copy()
+	// Name the connection for pg_stat_activity.
+	if app := cfg.RuntimeParams["application_name"]; app != "" {
+		cfg.RuntimeParams["application_name"] = app + " (change feed)"
+	} else {
+		cfg.RuntimeParams["application_name"] = "eksaccess change feed"
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

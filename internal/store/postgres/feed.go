@@ -139,12 +139,11 @@ func (f *Feed) listen(ctx context.Context, h FeedHandler, pending map[string]boo
 		cancel()
 		return err
 	}
-	_, err = conn.Exec(qctx, `DELETE FROM changes WHERE at_ms < $1`, time.Now().Add(-changesRetention).UnixMilli())
 	cancel()
-	if err != nil {
-		return err
-	}
+	f.s.pruneChanges(ctx)
 	ok()
+	prune := time.NewTicker(changesRetention / 6)
+	defer prune.Stop()
 
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -189,6 +188,8 @@ func (f *Feed) listen(ctx context.Context, h FeedHandler, pending map[string]boo
 		case err := <-errc:
 			return err
 		case <-retry.C:
+		case <-prune.C:
+			f.s.pruneChanges(ctx)
 		case n := <-notes:
 			f.note(n, pending)
 			for drained := false; !drained && len(pending) < 1000; {
@@ -221,4 +222,11 @@ func (f *Feed) note(n *pgconn.Notification, pending map[string]bool) {
 func (f *Feed) advance(p Position) {
 	f.pos.Revision = max(f.pos.Revision, p.Revision)
 	f.pos.AtMs = max(f.pos.AtMs, p.AtMs)
+}
+
+// pruneChanges drops changes older than changesRetention (every replica does it now and then).
+func (s *Store) pruneChanges(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, TxTimeout)
+	defer cancel()
+	s.db.ExecContext(ctx, `DELETE FROM changes WHERE at_ms < (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT - $1`, changesRetention.Milliseconds())
 }

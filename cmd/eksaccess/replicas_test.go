@@ -127,11 +127,12 @@ func newWebhookClient(t *testing.T, ctx context.Context, r *replica, cluster str
 	b := *authnwebhook.DefaultRetryBackoff()
 	b.Steps = 1
 	base := r.url + "/kubernetes/012345678910/us-west-2/" + cluster + "/"
-	authn, err := authnwebhook.New(&rest.Config{Host: base + "authenticate"}, "v1", nil, b)
+	// QPS -1: no client-side rate limit (client-go allows 5/s by default), the tests poll.
+	authn, err := authnwebhook.New(&rest.Config{Host: base + "authenticate", QPS: -1}, "v1", nil, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	authz, err := authzwebhook.New(&rest.Config{Host: base + "authorize"}, "v1", 0, 0, wait.Backoff(b), authorizer.DecisionNoOpinion, nil,
+	authz, err := authzwebhook.New(&rest.Config{Host: base + "authorize", QPS: -1}, "v1", 0, 0, wait.Backoff(b), authorizer.DecisionNoOpinion, nil,
 		"eksaccess", authzmetrics.NoopAuthorizerMetrics{}, authorizationcel.NewDefaultCompiler())
 	if err != nil {
 		t.Fatal(err)

@@ -78,7 +78,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", envOr("EKSACCESS_LISTEN", server.DefaultListen), "address to listen on (env EKSACCESS_LISTEN)")
-	database := fs.String("database", envOr("EKSACCESS_DATABASE", store.DefaultDSN), "database DSN: sqlite://PATH (env EKSACCESS_DATABASE)")
+	database := fs.String("database", envOr("EKSACCESS_DATABASE", store.DefaultDSN), "database DSN: sqlite://PATH or postgres://USER@HOST/DB (env EKSACCESS_DATABASE)")
 	auth := fs.String("auth", envOr("EKSACCESS_AUTH", "open"), "how API callers are authenticated: open (trust the credential scope; loopback only) or sigv4 (verify signatures, authorize with IAM policies) (env EKSACCESS_AUTH)")
 	identities := fs.String("identities", envOr("EKSACCESS_IDENTITIES", ""), "identities file: accounts, IAM users, roles and policies; required by --auth sigv4, reloaded on SIGHUP (env EKSACCESS_IDENTITIES)")
 	logFormat := fs.String("log-format", envOr("EKSACCESS_LOG_FORMAT", "text"), "log format: text or json (env EKSACCESS_LOG_FORMAT)")

@@ -73,6 +73,11 @@ func NewError(code, msg string) *Error {
 	return &Error{Code: code, Status: st, Message: msg}
 }
 
+// ErrServiceUnavailable answers a request the database cannot serve now (503). // chosen
+func ErrServiceUnavailable() *Error {
+	return NewError(CodeServiceUnavailable, "The service is unavailable. Try again later.")
+}
+
 func newErrorf(code, format string, args ...any) *Error {
 	return NewError(code, fmt.Sprintf(format, args...))
 }

@@ -165,7 +165,7 @@ func (a *API) writeErr(w http.ResponseWriter, r *request, name string, err error
 	case errors.As(err, &ae):
 	case errors.Is(err, access.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		a.log.Warn("store unavailable", "operation", name, "request_id", r.ID, "error", err)
-		ae = access.NewError(access.CodeServiceUnavailable, "The service is unavailable. Try again later.")
+		ae = access.ErrServiceUnavailable()
 	case errors.Is(err, context.Canceled):
 		ae = access.NewError(access.CodeClient, "The request was canceled by the client.")
 	default:

@@ -1,8 +1,10 @@
 package identity
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -33,8 +35,8 @@ type Principal struct {
 	Session *Session
 }
 
-// Session is a set of temporary credentials issued by AssumeRole. Sessions live in memory only:
-// they do not survive a restart, nor are they shared between replicas.
+// Session is a set of temporary credentials issued by AssumeRole. Sessions live in memory, and
+// with a SessionStore (PostgreSQL) also in the database, where every replica finds them.
 type Session struct {
 	AccessKeyID, Secret, Token string
 	Expires                    time.Time
@@ -51,6 +53,59 @@ type Store struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
+	// shared, when set, keeps sessions where every replica finds them.
+	shared SessionStore
+}
+
+// SessionStore keeps temporary credentials where every replica finds them (the PostgreSQL
+// backend implements it): credentials issued by one replica then authenticate on all, and
+// survive restarts.
+type SessionStore interface {
+	PutSession(ctx context.Context, s *Session) error
+	// GetSession returns access.ErrNotFound for an unknown access key id.
+	GetSession(ctx context.Context, accessKeyID string) (*Session, error)
+}
+
+// SetSessionStore shares sessions through ss; call it before serving.
+func (s *Store) SetSessionStore(ss SessionStore) { s.shared = ss }
+
+// sessionStoreTimeout bounds a session read or write in the SessionStore.
+const sessionStoreTimeout = 5 * time.Second
+
+// share writes a newly issued session to the SessionStore, if there is one.
+func (s *Store) share(sess *Session) error {
+	if s.shared == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sessionStoreTimeout)
+	defer cancel()
+	if err := s.shared.PutSession(ctx, sess); err != nil {
+		s.mu.Lock()
+		delete(s.sessions, sess.AccessKeyID)
+		s.mu.Unlock()
+		return access.ErrServiceUnavailable()
+	}
+	return nil
+}
+
+// sharedSession finds a session another replica (or an earlier run) issued, and keeps it.
+func (s *Store) sharedSession(akid string) (*Session, error) {
+	if s.shared == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sessionStoreTimeout)
+	defer cancel()
+	sess, err := s.shared.GetSession(ctx, akid)
+	if errors.Is(err, access.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, access.ErrServiceUnavailable()
+	}
+	s.mu.Lock()
+	s.sessions[akid] = sess
+	s.mu.Unlock()
+	return sess, nil
 }
 
 // OpenStore loads the identities file at path.
@@ -104,6 +159,12 @@ func (s *Store) Lookup(akid, token string, now time.Time) (string, *Principal, e
 		s.mu.Lock()
 		sess := s.sessions[akid]
 		s.mu.Unlock()
+		if sess == nil && token != "" {
+			var err error
+			if sess, err = s.sharedSession(akid); err != nil {
+				return "", nil, err
+			}
+		}
 		if sess == nil || token == "" || token != sess.Token {
 			return "", nil, authErr(access.CodeUnrecognizedClient, msgInvalidToken)
 		}

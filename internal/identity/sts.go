@@ -294,6 +294,9 @@ func (s *STS) assumeRole(caller *Principal, q url.Values) (stsResponse, error) {
 		return nil, validationErr("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	sess := s.store.issue(role, name, time.Duration(duration)*time.Second)
+	if err := s.store.share(sess); err != nil {
+		return nil, err
+	}
 	out := &assumeRoleResponse{XMLNS: stsNS}
 	out.Result.AssumedRoleUser.Arn = AssumedRoleARN(role.Account, role.Name, name)
 	out.Result.AssumedRoleUser.AssumedRoleID = role.ID + ":" + name

@@ -19,6 +19,9 @@ import (
 // entries keyed by IAM unique id and by path-less principal ARN, each with its compiled policies.
 type Index struct {
 	store access.Store
+	// reload serializes Load and Refresh, read and swap together: a refresh that read an older
+	// snapshot never lands after one that read a newer one (concurrent commits, change feed).
+	reload sync.Mutex
 
 	mu     sync.RWMutex
 	byKey  map[access.ClusterKey]*clusterView
@@ -58,6 +61,8 @@ func NewIndex(store access.Store) *Index {
 
 // Load reads every cluster from the store.
 func (ix *Index) Load(ctx context.Context) error {
+	ix.reload.Lock()
+	defer ix.reload.Unlock()
 	byKey := map[access.ClusterKey]*clusterView{}
 	keyOf := map[string]access.ClusterKey{}
 	err := ix.store.View(ctx, func(tx access.Tx) error {
@@ -86,6 +91,8 @@ func (ix *Index) Load(ctx context.Context) error {
 
 // Refresh reloads the given clusters (after a committed write, or a change feed).
 func (ix *Index) Refresh(ctx context.Context, clusterIDs []string) error {
+	ix.reload.Lock()
+	defer ix.reload.Unlock()
 	views := make(map[string]*clusterView, len(clusterIDs))
 	err := ix.store.View(ctx, func(tx access.Tx) error {
 		for _, id := range clusterIDs {

@@ -14,6 +14,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
+	"github.com/eksaccess/eksaccess/internal/store/postgres"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/klog/v2"
 )
@@ -60,11 +61,22 @@ func (s *Server) requireClientCert(h http.Handler) http.Handler {
 	})
 }
 
-// newIndex wraps the store so that every committed write refreshes the webhooks' index.
+// newIndex wraps the store so that every committed write refreshes the webhooks' index. On
+// PostgreSQL the database's change feed also refreshes it with the writes of other replicas.
 func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, error) {
 	s.index = kubeauth.NewIndex(st)
+	var feed *postgres.Feed
+	if pg, ok := st.(*postgres.Store); ok {
+		var err error
+		if feed, err = pg.NewFeed(ctx); err != nil { // before Load: nothing in between is missed
+			return nil, err
+		}
+	}
 	if err := s.index.Load(ctx); err != nil {
 		return nil, err
+	}
+	if feed != nil {
+		s.startFeed(feed)
 	}
 	return &access.Notifying{Store: st, OnCommit: func(ids []string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -73,6 +85,29 @@ func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, e
 			s.log.Error("webhook index not refreshed; it catches up on the next write", "error", err)
 		}
 	}}, nil
+}
+
+// startFeed follows the change feed until stopFeed.
+func (s *Server) startFeed(feed *postgres.Feed) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.stopFeed = func() { cancel(); <-done }
+	go func() {
+		defer close(done)
+		feed.Run(ctx, postgres.FeedHandler{
+			Refresh: func(ctx context.Context, ids []string) error {
+				ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				return s.index.Refresh(ctx, ids)
+			},
+			Reload: s.index.Load,
+			Log: func(msg string, err error) {
+				if ctx.Err() == nil {
+					s.log.Warn(msg, "error", err)
+				}
+			},
+		})
+	}()
 }
 
 // webhooks builds the token-review and authorization webhooks, with the OIDC verifier and the

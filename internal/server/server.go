@@ -76,6 +76,8 @@ type Server struct {
 	// awsAuth holds the clusters' aws-auth mappings; stopSources ends their watches.
 	awsAuth     *kubeauth.AWSAuth
 	stopSources context.CancelFunc
+	// stopFeed stops following the database's change feed (PostgreSQL); nil without one.
+	stopFeed func()
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -107,6 +109,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if ss, ok := raw.(identity.SessionStore); ok && ids != nil {
+		ids.SetSessionStore(ss) // PostgreSQL: AssumeRole credentials work on every replica
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan error, 1), ids: ids, tls: tc}
 	st, err := s.newIndex(ctx, raw)
 	if err != nil {
@@ -116,6 +121,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.store = st
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
+		if s.stopFeed != nil {
+			s.stopFeed()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -126,6 +134,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	handler, err := s.routes()
 	if err != nil {
 		ln.Close()
+		if s.stopFeed != nil {
+			s.stopFeed()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -207,6 +218,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopSources()
 	if e := s.updater.Stop(ctx); err == nil {
 		err = e
+	}
+	if s.stopFeed != nil {
+		s.stopFeed()
 	}
 	if e := s.store.Close(); err == nil {
 		err = e

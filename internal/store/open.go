@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/store/postgres"
 	"github.com/eksaccess/eksaccess/internal/store/sqlite"
 )
 
@@ -18,6 +19,7 @@ const DefaultDSN = "sqlite://eksaccess.db"
 //	sqlite://eksaccess.db          relative path
 //	sqlite:///var/lib/eksaccess.db absolute path
 //	sqlite://:memory:              in memory (lost at exit)
+//	postgres://user:pass@host:5432/db?sslmode=disable   PostgreSQL (also postgresql://)
 func Open(ctx context.Context, dsn string) (access.Store, error) {
 	scheme, rest, ok := strings.Cut(dsn, "://")
 	if !ok {
@@ -26,8 +28,10 @@ func Open(ctx context.Context, dsn string) (access.Store, error) {
 	switch scheme {
 	case "sqlite", "sqlite3":
 		return sqlite.Open(ctx, rest)
+	case "postgres", "postgresql":
+		return postgres.Open(ctx, dsn)
 	default:
-		return nil, fmt.Errorf("database %q: unsupported scheme %q (supported: sqlite)", dsn, scheme)
+		return nil, fmt.Errorf("database %q: unsupported scheme %q (supported: sqlite, postgres)", Describe(dsn), scheme)
 	}
 }
 

@@ -24,9 +24,13 @@ type Server struct {
 	t      testing.TB
 }
 
+// EngineEnv set to "postgres" makes Start's default database a fresh schema in the test
+// PostgreSQL (PostgresEnv) instead of a SQLite file: the API tests then run on PostgreSQL.
+const EngineEnv = "EKSACCESS_TEST_ENGINE"
+
 // Options tweak the server a test starts.
 type Options struct {
-	Database string                   // default: a fresh SQLite file in t.TempDir()
+	Database string                   // default: a fresh SQLite file in t.TempDir() (see EngineEnv)
 	Mutate   func(cfg *server.Config) // last-minute config changes
 	// PKI, when set, serves HTTPS with its server certificate and requires its client
 	// certificate on the webhook paths; the SDK clients trust its CA.
@@ -44,6 +48,9 @@ func Start(t testing.TB, o ...Options) *Server {
 		Listen:   "127.0.0.1:0",
 		Database: opt.Database,
 		Logger:   Logger(t),
+	}
+	if cfg.Database == "" && os.Getenv(EngineEnv) == "postgres" {
+		cfg.Database = PostgresSchema(t, PostgresDSN(t))
 	}
 	if cfg.Database == "" {
 		cfg.Database = "sqlite://" + filepath.Join(t.TempDir(), "eksaccess.db")

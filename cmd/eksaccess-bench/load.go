@@ -44,7 +44,7 @@ type result struct {
 func newClient(conc int) *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		MaxIdleConns: conc * 2, MaxIdleConnsPerHost: conc * 2, IdleConnTimeout: time.Minute,
-		DialContext:       (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		DialContext:        (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 		DisableCompression: true,
 	}, Timeout: 30 * time.Second}
 }

@@ -35,6 +35,11 @@ type Store struct {
 	// about as much time as it takes to run a point query, so every query is prepared once
 	// per connection and reused (database/sql keeps one driver statement per connection).
 	writerStmts, readerStmts *stmtCache
+
+	// Group commit (commit.go): queued write calls and whether a leader is running them.
+	qmu     sync.Mutex
+	queue   []*writeReq
+	leading bool
 }
 
 type stmtCache struct {
@@ -182,8 +187,9 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // Update runs fn in a read-write transaction.
+// Concurrent calls share commits (group commit, commit.go).
 func (s *Store) Update(ctx context.Context, fn func(access.Tx) error) error {
-	return s.run(ctx, s.writer, s.writerStmts, fn, true)
+	return s.update(ctx, fn)
 }
 
 // View runs fn in a read transaction.

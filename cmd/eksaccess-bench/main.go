@@ -43,6 +43,8 @@ type config struct {
 	serveArgs     []string
 	profileDir    string
 	quiet         bool
+	dsnOptions    string
+	writeConc     int
 }
 
 func main() {
@@ -69,7 +71,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.createRoles, "create-roles", 1000, "IAM roles in the identities file for CreateAccessEntry (creates = roles x clusters at most)")
 	fs.IntVar(&c.createCluster, "create-clusters", 60, "empty clusters the measured CreateAccessEntry calls fill")
 	fs.IntVar(&c.tokens, "tokens", 40000, "distinct tokens minted ahead for the uncached TokenReview measurement (each is verified once)")
-	fs.StringVar(&serveArgs, "serve-args", "", "extra arguments for `eksaccess serve`, space-separated (e.g. a --database DSN with driver options is not needed: use -dsn-options)")
+	fs.StringVar(&serveArgs, "serve-args", "", "extra arguments for `eksaccess serve`, space-separated")
+	fs.StringVar(&c.dsnOptions, "dsn-options", "", "driver options appended to the servers' sqlite DSN, e.g. _pragma=synchronous(NORMAL)")
+	fs.IntVar(&c.writeConc, "write-concurrency", 0, "concurrency of the CreateAccessEntry and AssociateAccessPolicy measurements (default: -concurrency)")
 	fs.StringVar(&c.profileDir, "profile-dir", "", "start the server with --pprof-listen and save a CPU profile of every measurement here")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final table")
 	if err := fs.Parse(args); err != nil {

@@ -242,7 +242,7 @@ func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 		return nil, err
 	}
 	defer ceil.stop()
-	client := newClient(c.concurrency)
+	client := newClient(max(c.concurrency, c.writeConc))
 	ceilingOp := op{name: "ceiling", make: func(i int) *http.Request {
 		r, _ := http.NewRequest("POST", ceilURL+"/", strings.NewReader(`{"name":"bench"}`))
 		r.Header.Set("Content-Type", "application/json")
@@ -304,7 +304,11 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 	}
 	rep.notes = append(rep.notes, fmt.Sprintf("%s: webhook index of %d entries holds %.0f bytes of heap per entry (loaded in-process in %s)", sc, entries, perEntry, loadTook.Round(time.Millisecond)))
 
-	srv, base, pprofAddr, startup, err := startServer(ctx, c, sc, dsn, identities)
+	serveDSN := dsn
+	if c.dsnOptions != "" {
+		serveDSN += "?" + c.dsnOptions
+	}
+	srv, base, pprofAddr, startup, err := startServer(ctx, c, sc, serveDSN, identities)
 	if err != nil {
 		return err
 	}
@@ -313,18 +317,23 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 	say("%s: server up in %s", sc, startup.Round(time.Millisecond))
 	host := strings.TrimPrefix(base, "http://")
 
-	measure := func(o op, rate float64) result {
+	measureAt := func(o op, rate float64, conc int) result {
 		var stopProf func()
 		if pprofAddr != "" {
 			stopProf = profile(pprofAddr, filepath.Join(c.profileDir, sc+"-"+fileName(o.name)+".pprof"), c.duration)
 		}
-		res := run(ctx, client, o, c.concurrency, c.duration, rate)
+		res := run(ctx, client, o, conc, c.duration, rate)
 		if stopProf != nil {
 			stopProf()
 		}
 		rep.rows = append(rep.rows, row{sc, res})
 		say("%s %s: %.0f/s p50 %s p99 %s errors %d %s", sc, res.Name, res.Throughput, ms(res.P50), ms(res.P99), res.Errors, res.FirstError)
 		return res
+	}
+	measure := func(o op, rate float64) result { return measureAt(o, rate, c.concurrency) }
+	writeConc := c.writeConc
+	if writeConc <= 0 {
+		writeConc = c.concurrency
 	}
 
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -358,17 +367,17 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 		half := sarSmall()
 		half.name = "SubjectAccessReview at half the saturating rate"
 		measure(half, sat.Throughput/2)
-		measure(cycle("AssociateAccessPolicy", pool(4096, func(i int) *signed {
+		measureAt(cycle("AssociateAccessPolicy", pool(4096, func(i int) *signed {
 			body, _ := json.Marshal(map[string]any{"policyArn": policyARN(seedPolicies[i%3]),
 				"accessScope": map[string]any{"type": "namespace", "namespaces": []string{fmt.Sprintf("ns-%d", i%7)}}})
 			return sign(base, "POST", "/clusters/bench-10/access-entries/"+escapeARN(seedRole(i%9))+"/access-policies", "", body)
-		})), 0)
+		})), 0, writeConc)
 		n := c.createRoles * c.createCluster
-		measure(once("CreateAccessEntry", pool(n, func(i int) *signed {
+		measureAt(once("CreateAccessEntry", pool(n, func(i int) *signed {
 			body, _ := json.Marshal(map[string]any{"principalArn": fmt.Sprintf("arn:aws:iam::%s:role/cr-%d", account, i/c.createCluster),
 				"kubernetesGroups": []string{"team"}, "clientRequestToken": fmt.Sprintf("bench-%d", i)})
 			return sign(base, "POST", "/clusters/"+fmt.Sprintf("bench-create-%d", i%c.createCluster)+"/access-entries", "", body)
-		})), 0)
+		})), 0, writeConc)
 	case "large":
 		measure(describeOp(base, func(int) (string, string) { return "bench-large", seedRole(rng.IntN(c.largeEntries - 1)) }), 0)
 		measure(sarOp(base, func(int) (string, int) { return "bench-large", rng.IntN(c.largeEntries - 1) }), 0)

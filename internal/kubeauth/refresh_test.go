@@ -151,3 +151,48 @@ func BenchmarkRefreshAfterEntryWrite(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkIndexLoad: loading the index (server start-up) of one cluster of 20,000 entries,
+// each with one policy association.
+func BenchmarkIndexLoad(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "l.db")+"?_pragma=synchronous(OFF)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	svc := access.NewService(st)
+	c := access.Caller{Account: "012345678910", Region: "us-west-2"}
+	cl, err := svc.CreateCluster(ctx, c, access.CreateClusterInput{Name: "web", RoleARN: "arn:aws:iam::012345678910:role/eks", ResourcesVPCConfig: &access.VPCConfigInput{},
+		AccessConfig: &access.AccessConfigInput{AuthenticationMode: aws.String(access.ModeAPI)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 20000
+	err = st.Update(ctx, func(tx access.Tx) error {
+		for i := 0; i < n; i++ {
+			arn := fmt.Sprintf("arn:aws:iam::012345678910:role/r-%d", i)
+			e := &access.AccessEntry{ClusterID: cl.ID, ClusterName: "web", PrincipalARN: arn, ARN: fmt.Sprintf("arn:aws:eks:us-west-2:012345678910:access-entry/web/role/012345678910/r-%d/%d", i, i),
+				Type: access.TypeStandard, Username: arn, KubernetesGroups: []string{"team"}, Tags: map[string]string{}, PrincipalID: fmt.Sprintf("AROA%017d", i)}
+			if err := tx.InsertAccessEntry(e); err != nil {
+				return err
+			}
+			if err := tx.PutAssociation(&access.Association{ClusterID: cl.ID, PrincipalARN: arn, PolicyARN: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+				ScopeType: "namespace", Namespaces: []string{fmt.Sprintf("team-%d", i%50)}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix := NewIndex(st)
+		if err := ix.Load(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/entry")
+}

@@ -237,11 +237,23 @@ type tx struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	stmts *stmtCache
+	local map[string]*sql.Stmt // this transaction's statements, by query
 }
 
 // stmt is the transaction's use of the prepared statement for q.
 func (t *tx) stmt(q string) (*sql.Stmt, error) {
-	return t.stmts.stmt(t.ctx, t.tx, q)
+	if st := t.local[q]; st != nil {
+		return st, nil
+	}
+	st, err := t.stmts.stmt(t.ctx, t.tx, q)
+	if err != nil {
+		return nil, err
+	}
+	if t.local == nil {
+		t.local = map[string]*sql.Stmt{}
+	}
+	t.local[q] = st // a long transaction prepares each statement once
+	return st, nil
 }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {

@@ -23,6 +23,10 @@ type Index struct {
 	// refresh serializes refreshes: each reads the store after its commit and applies what it
 	// read, so that an older read never overwrites a newer one.
 	refresh sync.Mutex
+	// Queued RefreshChanges calls and whether one of them is applying the queue.
+	rqmu     sync.Mutex
+	rq       []*refreshReq
+	rleading bool
 
 	mu     sync.RWMutex
 	byKey  map[access.ClusterKey]*clusterView
@@ -95,8 +99,56 @@ func (ix *Index) Refresh(ctx context.Context, clusterIDs []string) error {
 
 // RefreshChanges applies a committed transaction's changes: clusters changed as a whole are
 // reloaded, single entries are reloaded alone (a write to one entry of a cluster of 100,000
-// costs one entry's load, not the cluster's).
+// costs one entry's load, not the cluster's). It returns once the index reflects the changes.
+// Concurrent calls are coalesced: one caller at a time applies everything queued so far in one
+// read transaction (writes are group-committed, so they finish together).
 func (ix *Index) RefreshChanges(ctx context.Context, ch access.Changes) error {
+	r := &refreshReq{ch: ch, done: make(chan struct{})}
+	ix.rqmu.Lock()
+	ix.rq = append(ix.rq, r)
+	lead := !ix.rleading
+	ix.rleading = true
+	ix.rqmu.Unlock()
+	if lead {
+		for {
+			ix.rqmu.Lock()
+			batch := ix.rq
+			ix.rq = nil
+			if len(batch) == 0 {
+				ix.rleading = false
+				ix.rqmu.Unlock()
+				break
+			}
+			ix.rqmu.Unlock()
+			var all access.Changes
+			seen := map[access.EntryKey]bool{}
+			for _, b := range batch {
+				all.Clusters = append(all.Clusters, b.ch.Clusters...)
+				for _, k := range b.ch.Entries {
+					if !seen[k] {
+						seen[k] = true
+						all.Entries = append(all.Entries, k)
+					}
+				}
+			}
+			err := ix.applyChanges(ctx, all)
+			for _, b := range batch {
+				b.err = err
+				close(b.done)
+			}
+		}
+	}
+	<-r.done
+	return r.err
+}
+
+type refreshReq struct {
+	ch   access.Changes
+	err  error
+	done chan struct{}
+}
+
+func (ix *Index) applyChanges(ctx context.Context, ch access.Changes) error {
 	ix.refresh.Lock()
 	defer ix.refresh.Unlock()
 	whole := map[string]bool{}

@@ -196,3 +196,59 @@ func BenchmarkIndexLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/entry")
 }
+
+// TestRefreshChangesConcurrentWrites: writes that commit together (group commit) and refresh
+// together (coalesced) leave the index equal to one loaded afresh, and each write is in the
+// index when its call returns.
+func TestRefreshChangesConcurrentWrites(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ix := NewIndex(st)
+	if err := ix.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := access.NewService(&access.Notifying{Store: st, OnCommitChanges: func(ch access.Changes) {
+		if err := ix.RefreshChanges(ctx, ch); err != nil {
+			t.Error(err)
+		}
+	}})
+	c := access.Caller{Account: "012345678910", Region: "us-west-2"}
+	for _, name := range []string{"a", "b"} {
+		if _, err := svc.CreateCluster(ctx, c, access.CreateClusterInput{Name: name, RoleARN: "arn:aws:iam::012345678910:role/eks", ResourcesVPCConfig: &access.VPCConfigInput{},
+			AccessConfig: &access.AccessConfigInput{AuthenticationMode: aws.String(access.ModeAPI)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error)
+	for i := 0; i < 40; i++ {
+		go func() {
+			cl := []string{"a", "b"}[i%2]
+			arn := fmt.Sprintf("arn:aws:iam::012345678910:role/r-%d", i)
+			if _, err := svc.CreateAccessEntry(ctx, c, access.CreateAccessEntryInput{ClusterName: cl, PrincipalARN: arn}); err != nil {
+				done <- err
+				return
+			}
+			if ix.cluster(access.ClusterKey{Account: c.Account, Region: c.Region, Name: cl}).entryFor("", arn) == nil {
+				done <- fmt.Errorf("entry %s not in the index when CreateAccessEntry returned", arn)
+				return
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	fresh := NewIndex(st)
+	if err := fresh.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := snapshot(ix), snapshot(fresh); !reflect.DeepEqual(got, want) {
+		t.Fatalf("index kept current\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -91,6 +91,7 @@ func serve(args []string, stderr io.Writer) int {
 	oidcCA := fs.String("oidc-ca-file", envOr("EKSACCESS_OIDC_CA_FILE", ""), "PEM bundle trusted, besides the system roots, for OIDC identity provider issuers (env EKSACCESS_OIDC_CA_FILE)")
 	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated aws-auth ConfigMap sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth) or ACCOUNT/REGION/CLUSTER=file:PATH (env EKSACCESS_AWS_AUTH)")
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
+	pprofListen := fs.String("pprof-listen", envOr("EKSACCESS_PPROF_LISTEN", ""), "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (env EKSACCESS_PPROF_LISTEN)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -120,6 +121,12 @@ func serve(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(h)
+	if *pprofListen != "" {
+		if err := startPprof(*pprofListen, log); err != nil {
+			fmt.Fprintf(stderr, "eksaccess serve: %v\n", err)
+			return 2
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

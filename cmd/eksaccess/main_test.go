@@ -143,6 +143,14 @@ func TestOpenModeRefusesNonLoopback(t *testing.T) {
 	}
 }
 
+// --pprof-listen serves profiles on loopback only, and on its own listener.
+func TestPprofListen(t *testing.T) {
+	out, err := exec.Command(binary, "serve", "--pprof-listen", "0.0.0.0:0", "--database", "sqlite://"+filepath.Join(t.TempDir(), "x.db")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "profiles are served on a loopback address only") {
+		t.Fatalf("want refusal, got %v: %s", err, out)
+	}
+}
+
 // The state survives a restart: create, stop (SIGTERM), start on the same database, describe.
 func TestRestartKeepsState(t *testing.T) {
 	dir := t.TempDir()

@@ -8,29 +8,62 @@ import "context"
 type Notifying struct {
 	Store
 	OnCommit func(clusterIDs []string)
+	// OnCommitChanges, when set, is called instead of OnCommit with what changed in detail, so
+	// that a write to one access entry need not reload its whole cluster.
+	OnCommitChanges func(Changes)
+}
+
+// Changes is what one committed transaction wrote.
+type Changes struct {
+	// Clusters changed as a whole: the cluster row, or its identity provider configs.
+	Clusters []string
+	// Entries changed one by one (the entry or its policy associations), in clusters not listed
+	// in Clusters.
+	Entries []EntryKey
 }
 
 // Update implements Store.
 func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
-	var changed map[string]bool
+	var t *notifyTx
 	err := n.Store.Update(ctx, func(tx Tx) error {
-		changed = map[string]bool{} // the store may run fn again on a retry
-		return fn(&notifyTx{Tx: tx, changed: changed})
+		t = &notifyTx{Tx: tx, changed: map[string]bool{}, entries: map[EntryKey]bool{}} // the store may run fn again on a retry
+		return fn(t)
 	})
-	if err == nil && len(changed) > 0 && n.OnCommit != nil {
-		ids := make([]string, 0, len(changed))
-		for id := range changed {
+	if err != nil || t == nil || (len(t.changed) == 0 && len(t.entries) == 0) {
+		return err
+	}
+	if n.OnCommitChanges != nil {
+		var ch Changes
+		for id := range t.changed {
+			ch.Clusters = append(ch.Clusters, id)
+		}
+		for k := range t.entries {
+			if !t.changed[k.ClusterID] {
+				ch.Entries = append(ch.Entries, k)
+			}
+		}
+		n.OnCommitChanges(ch)
+	} else if n.OnCommit != nil {
+		ids := make([]string, 0, len(t.changed)+1)
+		for id := range t.changed {
 			ids = append(ids, id)
+		}
+		for k := range t.entries {
+			if !t.changed[k.ClusterID] {
+				t.changed[k.ClusterID] = true
+				ids = append(ids, k.ClusterID)
+			}
 		}
 		n.OnCommit(ids)
 	}
 	return err
 }
 
-// notifyTx records which clusters a transaction writes.
+// notifyTx records which clusters and entries a transaction writes.
 type notifyTx struct {
 	Tx
 	changed map[string]bool
+	entries map[EntryKey]bool
 }
 
 func (t *notifyTx) mark(id string, err error) error {
@@ -40,28 +73,35 @@ func (t *notifyTx) mark(id string, err error) error {
 	return err
 }
 
+func (t *notifyTx) markEntry(k EntryKey, err error) error {
+	if err == nil {
+		t.entries[k] = true
+	}
+	return err
+}
+
 func (t *notifyTx) InsertCluster(c *Cluster) error { return t.mark(c.ID, t.Tx.InsertCluster(c)) }
 func (t *notifyTx) UpdateCluster(c *Cluster) error { return t.mark(c.ID, t.Tx.UpdateCluster(c)) }
 func (t *notifyTx) DeleteCluster(id string) error  { return t.mark(id, t.Tx.DeleteCluster(id)) }
 
 func (t *notifyTx) InsertAccessEntry(e *AccessEntry) error {
-	return t.mark(e.ClusterID, t.Tx.InsertAccessEntry(e))
+	return t.markEntry(e.Key(), t.Tx.InsertAccessEntry(e))
 }
 
 func (t *notifyTx) UpdateAccessEntry(e *AccessEntry) error {
-	return t.mark(e.ClusterID, t.Tx.UpdateAccessEntry(e))
+	return t.markEntry(e.Key(), t.Tx.UpdateAccessEntry(e))
 }
 
 func (t *notifyTx) DeleteAccessEntry(key EntryKey) error {
-	return t.mark(key.ClusterID, t.Tx.DeleteAccessEntry(key))
+	return t.markEntry(key, t.Tx.DeleteAccessEntry(key))
 }
 
 func (t *notifyTx) PutAssociation(a *Association) error {
-	return t.mark(a.ClusterID, t.Tx.PutAssociation(a))
+	return t.markEntry(EntryKey{a.ClusterID, a.PrincipalARN}, t.Tx.PutAssociation(a))
 }
 
 func (t *notifyTx) DeleteAssociation(key EntryKey, policyARN string) error {
-	return t.mark(key.ClusterID, t.Tx.DeleteAssociation(key, policyARN))
+	return t.markEntry(key, t.Tx.DeleteAssociation(key, policyARN))
 }
 
 func (t *notifyTx) InsertIdentityProviderConfig(c *IdentityProviderConfig) error {

@@ -98,6 +98,9 @@ type request struct {
 	Body   []byte
 	ID     string
 	Op     string // the operation name
+	// entry is the access entry that authorizing DescribeAccessEntry read (to name the
+	// resource); the operation answers it rather than reading it again.
+	entry *access.AccessEntry
 }
 
 type handlerFunc func(r *request) (any, error)

@@ -86,6 +86,9 @@ func (a *API) resourceARN(r *request, name string) string {
 	case resAccessEntry:
 		principal := r.PathValue("principalArn")
 		if e, err := a.svc.DescribeAccessEntry(r.Context(), c, cluster, principal); err == nil {
+			if name == "DescribeAccessEntry" {
+				r.entry = e
+			}
 			return e.ARN
 		}
 		if p, ok := access.ParsePrincipalARN(principal); ok {

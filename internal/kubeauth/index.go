@@ -19,9 +19,15 @@ import (
 // entries keyed by IAM unique id and by path-less principal ARN, each with its compiled policies.
 type Index struct {
 	store access.Store
-	// reload serializes Load and Refresh, read and swap together: a refresh that read an older
-	// snapshot never lands after one that read a newer one (concurrent commits, change feed).
-	reload sync.Mutex
+
+	// refresh serializes Load and every refresh, read and swap together: each reads the store
+	// after its commit (or change-feed notice) and applies what it read, so that an older read
+	// never overwrites a newer one.
+	refresh sync.Mutex
+	// Queued RefreshChanges calls and whether one of them is applying the queue.
+	rqmu     sync.Mutex
+	rq       []*refreshReq
+	rleading bool
 
 	mu     sync.RWMutex
 	byKey  map[access.ClusterKey]*clusterView
@@ -29,17 +35,20 @@ type Index struct {
 	loaded bool
 }
 
-// clusterView is an immutable snapshot of one cluster's access configuration.
+// clusterView is one cluster's access configuration. The cluster's fields are immutable (a
+// change of the cluster replaces the view); its entries change one by one under mu.
 type clusterView struct {
 	ID, Account, Region, Name string
 	Mode                      string
-	byID                      map[string]*entryView // IAM unique id → entry (entries that recorded one)
-	byARN                     map[string]*entryView // lower-cased path-less principal ARN → entry
 	// oidc holds the cluster's ACTIVE identity provider configs: only they accept tokens.
 	oidc []access.IdentityProviderConfig
 	// creator is the principal that created a CONFIG_MAP cluster: EKS maps it to
 	// system:masters outside of aws-auth (nil in other modes, where it has an access entry).
 	creator *entryView
+
+	mu    sync.RWMutex
+	byID  map[string]*entryView // IAM unique id → entry (entries that recorded one)
+	byARN map[string]*entryView // lower-cased path-less principal ARN → entry
 }
 
 // entryView is one access entry as the webhooks use it.
@@ -61,8 +70,8 @@ func NewIndex(store access.Store) *Index {
 
 // Load reads every cluster from the store.
 func (ix *Index) Load(ctx context.Context) error {
-	ix.reload.Lock()
-	defer ix.reload.Unlock()
+	ix.refresh.Lock()
+	defer ix.refresh.Unlock()
 	byKey := map[access.ClusterKey]*clusterView{}
 	keyOf := map[string]access.ClusterKey{}
 	err := ix.store.View(ctx, func(tx access.Tx) error {
@@ -91,8 +100,159 @@ func (ix *Index) Load(ctx context.Context) error {
 
 // Refresh reloads the given clusters (after a committed write, or a change feed).
 func (ix *Index) Refresh(ctx context.Context, clusterIDs []string) error {
-	ix.reload.Lock()
-	defer ix.reload.Unlock()
+	ix.refresh.Lock()
+	defer ix.refresh.Unlock()
+	return ix.reload(ctx, clusterIDs)
+}
+
+// RefreshChanges applies a committed transaction's changes: clusters changed as a whole are
+// reloaded, single entries are reloaded alone (a write to one entry of a cluster of 100,000
+// costs one entry's load, not the cluster's). It returns once the index reflects the changes.
+// Concurrent calls are coalesced: one caller at a time applies everything queued so far in one
+// read transaction (writes are group-committed, so they finish together).
+func (ix *Index) RefreshChanges(ctx context.Context, ch access.Changes) error {
+	r := &refreshReq{ch: ch, done: make(chan struct{})}
+	ix.rqmu.Lock()
+	ix.rq = append(ix.rq, r)
+	lead := !ix.rleading
+	ix.rleading = true
+	ix.rqmu.Unlock()
+	if lead {
+		for {
+			ix.rqmu.Lock()
+			batch := ix.rq
+			ix.rq = nil
+			if len(batch) == 0 {
+				ix.rleading = false
+				ix.rqmu.Unlock()
+				break
+			}
+			ix.rqmu.Unlock()
+			var all access.Changes
+			seen := map[access.EntryKey]bool{}
+			for _, b := range batch {
+				all.Clusters = append(all.Clusters, b.ch.Clusters...)
+				for _, k := range b.ch.Entries {
+					if !seen[k] {
+						seen[k] = true
+						all.Entries = append(all.Entries, k)
+					}
+				}
+			}
+			err := ix.applyChanges(ctx, all)
+			for _, b := range batch {
+				b.err = err
+				close(b.done)
+			}
+		}
+	}
+	<-r.done
+	return r.err
+}
+
+type refreshReq struct {
+	ch   access.Changes
+	err  error
+	done chan struct{}
+}
+
+func (ix *Index) applyChanges(ctx context.Context, ch access.Changes) error {
+	ix.refresh.Lock()
+	defer ix.refresh.Unlock()
+	whole := map[string]bool{}
+	for _, id := range ch.Clusters {
+		whole[id] = true
+	}
+	type change struct {
+		view *clusterView
+		arn  string     // principal ARN as stored
+		ev   *entryView // nil: the entry is gone
+	}
+	var changes []change
+	err := ix.store.View(ctx, func(tx access.Tx) error {
+		partitions := map[string]string{}
+		for _, k := range ch.Entries {
+			if whole[k.ClusterID] {
+				continue
+			}
+			ix.mu.RLock()
+			key, ok := ix.keyOf[k.ClusterID]
+			v := ix.byKey[key]
+			ix.mu.RUnlock()
+			if !ok || v == nil {
+				whole[k.ClusterID] = true // not indexed yet: load it whole
+				continue
+			}
+			e, err := tx.GetAccessEntry(k)
+			if errors.Is(err, access.ErrNotFound) {
+				changes = append(changes, change{view: v, arn: k.PrincipalARN})
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var as []access.Association
+			for p := (access.Page{Limit: 1000}); ; {
+				page, err := tx.ListAssociations(k, p)
+				if err != nil {
+					return err
+				}
+				as = append(as, page...)
+				if len(page) < p.Limit {
+					break
+				}
+				p.After = page[len(page)-1].PolicyARN
+			}
+			part, ok := partitions[v.Region]
+			if !ok {
+				part = access.PartitionOf(v.Region)
+				partitions[v.Region] = part
+			}
+			changes = append(changes, change{view: v, arn: k.PrincipalARN, ev: newEntryView(e, as, part)})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("refresh webhook index: %w", err)
+	}
+	for _, c := range changes {
+		c.view.put(c.arn, c.ev)
+	}
+	if len(whole) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(whole))
+	for id := range whole {
+		ids = append(ids, id)
+	}
+	return ix.reload(ctx, ids)
+}
+
+// put replaces (or with a nil ev, removes) the entry of a principal ARN.
+func (v *clusterView) put(principalARN string, ev *entryView) {
+	p, ok := access.ParsePrincipalARN(principalARN)
+	if !ok {
+		return
+	}
+	key := strings.ToLower(p.PathlessARN())
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if old := v.byARN[key]; old != nil {
+		delete(v.byARN, key)
+		if old.PrincipalID != "" && v.byID[old.PrincipalID] == old {
+			delete(v.byID, old.PrincipalID)
+		}
+	}
+	if ev == nil {
+		return
+	}
+	if ev.PrincipalID != "" {
+		v.byID[ev.PrincipalID] = ev
+	}
+	v.byARN[key] = ev
+}
+
+func (ix *Index) reload(ctx context.Context, clusterIDs []string) error {
 	views := make(map[string]*clusterView, len(clusterIDs))
 	err := ix.store.View(ctx, func(tx access.Tx) error {
 		for _, id := range clusterIDs {
@@ -147,7 +307,9 @@ func (ix *Index) Len() (clusters, entries int) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	for _, v := range ix.byKey {
+		v.mu.RLock()
 		entries += len(v.byARN)
+		v.mu.RUnlock()
 	}
 	return len(ix.byKey), entries
 }
@@ -189,18 +351,30 @@ func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
 		if !ok {
 			continue
 		}
-		as := byPrincipal[e.PrincipalARN]
-		ev := &entryView{
-			PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Type: e.Type,
-			Username: e.Username, Groups: e.KubernetesGroups,
-			Policies: policy.Compile(as, partition), Associations: len(as),
-		}
+		ev := compileEntry(e, byPrincipal[e.PrincipalARN], partition)
 		if e.PrincipalID != "" {
 			v.byID[e.PrincipalID] = ev
 		}
 		v.byARN[strings.ToLower(p.PathlessARN())] = ev
 	}
 	return v, nil
+}
+
+// newEntryView builds an entry's view from its stored associations.
+func newEntryView(e *access.AccessEntry, assocs []access.Association, partition string) *entryView {
+	as := make([]policy.Association, 0, len(assocs))
+	for _, a := range assocs {
+		as = append(as, policy.Association{PolicyARN: a.PolicyARN, Scope: policy.Scope{Type: policy.ScopeType(a.ScopeType), Namespaces: a.Namespaces}})
+	}
+	return compileEntry(e, as, partition)
+}
+
+func compileEntry(e *access.AccessEntry, as []policy.Association, partition string) *entryView {
+	return &entryView{
+		PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Type: e.Type,
+		Username: e.Username, Groups: e.KubernetesGroups,
+		Policies: policy.Compile(as, partition), Associations: len(as),
+	}
 }
 
 // usesAccessEntries reports whether a cluster maps IAM callers through access entries.
@@ -233,6 +407,8 @@ func (v *clusterView) usesConfigMap() bool {
 // (so role ARNs with paths match STS's path-less ARNs). An entry that recorded a unique id
 // matches only that id: a principal deleted and re-created under the same ARN does not match.
 func (v *clusterView) entryFor(principalID, canonicalARN string) *entryView {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
 	if principalID != "" {
 		if e := v.byID[principalID]; e != nil {
 			return e

@@ -1,13 +1,16 @@
 package kubeauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
@@ -81,20 +84,27 @@ func clusterKey(r *http.Request) access.ClusterKey {
 	return access.ClusterKey{Account: r.PathValue("account"), Region: r.PathValue("region"), Name: r.PathValue("cluster")}
 }
 
-// review is the common envelope of TokenReview and SubjectAccessReview in v1 and v1beta1.
-type review struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Spec       json.RawMessage `json:"spec"`
+// review is the common envelope of TokenReview and SubjectAccessReview in v1 and v1beta1,
+// decoded in one pass with its spec.
+type review[S any] struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Spec       S      `json:"spec"`
 }
 
-func readReview(r *http.Request, group, kind string) (*review, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
+// bufPool holds request and response buffers of the webhooks (they run for every Kubernetes
+// request, so they should not allocate what they can reuse).
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func readReview[S any](r *http.Request, group, kind string) (*review[S], error) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, 1<<20)); err != nil {
 		return nil, err
 	}
-	var rv review
-	if err := json.Unmarshal(body, &rv); err != nil {
+	var rv review[S]
+	if err := json.Unmarshal(buf.Bytes(), &rv); err != nil {
 		return nil, err
 	}
 	if rv.Kind != kind || (rv.APIVersion != group+"/v1" && rv.APIVersion != group+"/v1beta1") {
@@ -103,9 +113,26 @@ func readReview(r *http.Request, group, kind string) (*review, error) {
 	return &rv, nil
 }
 
+// reviewAnswer is the answer to a review: the request's version and kind, and a status.
+type reviewAnswer[T any] struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Status     T      `json:"status"`
+}
+
+// writeJSON answers v in one write with its Content-Length.
 func writeJSON(rw http.ResponseWriter, v any) {
-	rw.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(rw).Encode(v)
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		http.Error(rw, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	h := rw.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	rw.Write(buf.Bytes())
 }
 
 // tokenReviewStatus is TokenReview.status; v1 and v1beta1 share its JSON form.
@@ -118,14 +145,13 @@ type tokenReviewStatus struct {
 
 func (w *Webhooks) authenticate(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rv, err := readReview(r, "authentication.k8s.io", "TokenReview")
+	rv, err := readReview[authnv1.TokenReviewSpec](r, "authentication.k8s.io", "TokenReview")
 	if err != nil {
 		w.latency.WithLabelValues("authenticate", "error").Observe(time.Since(start).Seconds())
 		http.Error(rw, "bad TokenReview: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	var spec authnv1.TokenReviewSpec
-	_ = json.Unmarshal(rv.Spec, &spec)
+	spec := &rv.Spec
 	user, reason, detail := w.review(r.Context(), clusterKey(r), spec.Token)
 	st := tokenReviewStatus{}
 	result := "authenticated"
@@ -137,7 +163,7 @@ func (w *Webhooks) authenticate(rw http.ResponseWriter, r *http.Request) {
 		w.refusals.WithLabelValues(reason).Inc()
 		w.Log.Info("token refused", "cluster", clusterKey(r).Name, "account", clusterKey(r).Account, "reason", reason, "detail", detail)
 	}
-	writeJSON(rw, map[string]any{"apiVersion": rv.APIVersion, "kind": "TokenReview", "status": st})
+	writeJSON(rw, &reviewAnswer[tokenReviewStatus]{APIVersion: rv.APIVersion, Kind: "TokenReview", Status: st})
 	w.latency.WithLabelValues("authenticate", result).Observe(time.Since(start).Seconds())
 }
 
@@ -218,15 +244,21 @@ func renderUser(username string, groups []string, id *Identity) (*authnv1.UserIn
 
 // render fills in the username and group templates of an access entry or aws-auth mapping.
 func render(usernameTpl string, groupTpls []string, id *Identity) (*authnv1.UserInfo, error) {
-	r := strings.NewReplacer(
-		"{{AccountID}}", id.Account,
-		"{{SessionName}}", strings.ReplaceAll(id.SessionName, "@", "-"),
-		"{{SessionNameRaw}}", id.SessionName,
-		"{{AccessKeyID}}", id.AccessKeyID,
-	)
+	var r *strings.Replacer // built on first use: most names have no placeholder
 	expand := func(tpl string) (string, error) {
+		if !strings.Contains(tpl, "{{") {
+			return tpl, nil // nothing rendered, so no reserved prefix can come from a value
+		}
 		if strings.Contains(tpl, "{{EC2PrivateDNSName}}") {
 			return "", errors.New("{{EC2PrivateDNSName}} cannot be resolved: eksaccess does not call EC2")
+		}
+		if r == nil {
+			r = strings.NewReplacer(
+				"{{AccountID}}", id.Account,
+				"{{SessionName}}", strings.ReplaceAll(id.SessionName, "@", "-"),
+				"{{SessionNameRaw}}", id.SessionName,
+				"{{AccessKeyID}}", id.AccessKeyID,
+			)
 		}
 		out := r.Replace(tpl)
 		// A reserved prefix may be in the template (system:node:…) but must not come from a
@@ -272,20 +304,19 @@ type sarStatus struct {
 
 func (w *Webhooks) authorize(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rv, err := readReview(r, "authorization.k8s.io", "SubjectAccessReview")
+	rv, err := readReview[sarSpec](r, "authorization.k8s.io", "SubjectAccessReview")
 	if err != nil {
 		w.latency.WithLabelValues("authorize", "error").Observe(time.Since(start).Seconds())
 		http.Error(rw, "bad SubjectAccessReview: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	var spec sarSpec
-	_ = json.Unmarshal(rv.Spec, &spec)
+	spec := &rv.Spec
 	st := w.decide(clusterKey(r), &spec.SubjectAccessReviewSpec)
 	result := "no_opinion"
 	if st.Allowed {
 		result = "allowed"
 	}
-	writeJSON(rw, map[string]any{"apiVersion": rv.APIVersion, "kind": "SubjectAccessReview", "status": st})
+	writeJSON(rw, &reviewAnswer[sarStatus]{APIVersion: rv.APIVersion, Kind: "SubjectAccessReview", Status: st})
 	w.latency.WithLabelValues("authorize", result).Observe(time.Since(start).Seconds())
 }
 

@@ -78,10 +78,10 @@ func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, e
 	if feed != nil {
 		s.startFeed(feed)
 	}
-	return &access.Notifying{Store: st, OnCommit: func(ids []string) {
+	return &access.Notifying{Store: st, OnCommitChanges: func(ch access.Changes) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := s.index.Refresh(ctx, ids); err != nil {
+		if err := s.index.RefreshChanges(ctx, ch); err != nil {
 			s.log.Error("webhook index not refreshed; it catches up on the next write", "error", err)
 		}
 	}}, nil

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
@@ -30,6 +31,52 @@ const IdempotencyTTL = 24 * time.Hour
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
+	// Prepared statements by query text, per pool: SQLite parses and plans a statement in
+	// about as much time as it takes to run a point query, so every query is prepared once
+	// per connection and reused (database/sql keeps one driver statement per connection).
+	writerStmts, readerStmts *stmtCache
+
+	// Group commit (commit.go): queued write calls and whether a leader is running them.
+	qmu     sync.Mutex
+	queue   []*writeReq
+	leading bool
+}
+
+type stmtCache struct {
+	db *sql.DB
+	m  sync.Map // query → *sql.Stmt, or preparing{} while one is being prepared
+}
+
+type preparing struct{}
+
+// stmt returns tx's use of the prepared statement for q. On a miss the statement is prepared
+// on tx's connection for this use, and on the pool in the background (the writer pool has one
+// connection, which tx holds: preparing there now would wait for tx itself).
+func (c *stmtCache) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	v, loaded := c.m.LoadOrStore(q, preparing{})
+	if st, ok := v.(*sql.Stmt); ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	if !loaded {
+		go func() {
+			st, err := c.db.PrepareContext(context.Background(), q)
+			if err != nil {
+				c.m.Delete(q)
+				return
+			}
+			c.m.Store(q, st)
+		}()
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
+func (c *stmtCache) close() {
+	c.m.Range(func(_, v any) bool {
+		if st, ok := v.(*sql.Stmt); ok {
+			st.Close()
+		}
+		return true
+	})
 }
 
 // Open opens (creating if needed) the database at path and brings its schema up to date.
@@ -71,7 +118,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.SetMaxOpenConns(8)
 		reader.SetMaxIdleConns(8)
 	}
-	s := &Store{writer: writer, reader: reader}
+	s := &Store{writer: writer, reader: reader, writerStmts: &stmtCache{db: writer}, readerStmts: &stmtCache{db: reader}}
+	if reader == writer {
+		s.readerStmts = s.writerStmts
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -81,6 +131,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.writerStmts.close()
+	if s.readerStmts != s.writerStmts {
+		s.readerStmts.close()
+	}
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		if e := s.reader.Close(); err == nil {
@@ -133,21 +187,22 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // Update runs fn in a read-write transaction.
+// Concurrent calls share commits (group commit, commit.go).
 func (s *Store) Update(ctx context.Context, fn func(access.Tx) error) error {
-	return s.run(ctx, s.writer, fn, true)
+	return s.update(ctx, fn)
 }
 
 // View runs fn in a read transaction.
 func (s *Store) View(ctx context.Context, fn func(access.Tx) error) error {
-	return s.run(ctx, s.reader, fn, false)
+	return s.run(ctx, s.reader, s.readerStmts, fn, false)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, fn func(access.Tx) error, write bool) error {
+func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(access.Tx) error, write bool) error {
 	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err)
 	}
-	t := &tx{ctx: ctx, tx: sqlTx}
+	t := &tx{ctx: ctx, tx: sqlTx, stmts: stmts}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return classify(err)
@@ -179,17 +234,56 @@ func isConstraint(err error) bool {
 }
 
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts *stmtCache
+	local map[string]*sql.Stmt // this transaction's statements, by query
+}
+
+// stmt is the transaction's use of the prepared statement for q.
+func (t *tx) stmt(q string) (*sql.Stmt, error) {
+	if st := t.local[q]; st != nil {
+		return st, nil
+	}
+	st, err := t.stmts.stmt(t.ctx, t.tx, q)
+	if err != nil {
+		return nil, err
+	}
+	if t.local == nil {
+		t.local = map[string]*sql.Stmt{}
+	}
+	t.local[q] = st // a long transaction prepares each statement once
+	return st, nil
 }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, q, args...)
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
 }
 
 func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx, q, args...)
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
 }
+
+// queryRow is QueryRowContext through the statement cache.
+func (t *tx) queryRow(q string, args ...any) scanner {
+	st, err := t.stmt(q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(t.ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
@@ -228,7 +322,7 @@ func strings1(rows *sql.Rows, err error) ([]string, error) {
 const clusterCols = `id, account, region, name, arn, status, auth_mode, bootstrap_admin, created_at, tags, spec, revision`
 
 func (t *tx) GetCluster(key access.ClusterKey) (*access.Cluster, error) {
-	return scanCluster(t.tx.QueryRowContext(t.ctx, `SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name))
+	return scanCluster(t.queryRow(`SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name))
 }
 
 // scanner is *sql.Row or *sql.Rows.
@@ -309,7 +403,7 @@ func (t *tx) ListClusters(account, region string, p access.Page) ([]string, erro
 const entryCols = `e.cluster_id, c.name, e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id`
 
 func (t *tx) GetAccessEntry(key access.EntryKey) (*access.AccessEntry, error) {
-	return scanEntry(t.tx.QueryRowContext(t.ctx, `SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.principal_arn = ?`, key.ClusterID, key.PrincipalARN))
+	return scanEntry(t.queryRow(`SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.principal_arn = ?`, key.ClusterID, key.PrincipalARN))
 }
 
 func (t *tx) InsertAccessEntry(e *access.AccessEntry) error {
@@ -393,7 +487,7 @@ func (t *tx) ListAssociations(key access.EntryKey, p access.Page) ([]access.Asso
 
 func (t *tx) GetIdempotency(key access.IdempotencyKey) (*access.IdempotencyRecord, error) {
 	r := access.IdempotencyRecord{Key: key}
-	err := t.tx.QueryRowContext(t.ctx, `SELECT request_hash, result, created_at FROM idempotency WHERE account = ? AND region = ? AND operation = ? AND resource = ? AND token = ? AND created_at >= ?`,
+	err := t.queryRow(`SELECT request_hash, result, created_at FROM idempotency WHERE account = ? AND region = ? AND operation = ? AND resource = ? AND token = ? AND created_at >= ?`,
 		key.Account, key.Region, key.Operation, key.Resource, key.Token, time.Now().Add(-IdempotencyTTL).UnixMilli()).Scan(&r.RequestHash, &r.Result, &r.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, access.ErrNotFound

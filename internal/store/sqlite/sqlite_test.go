@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/eksaccess/eksaccess/internal/access"
@@ -38,5 +41,57 @@ func TestMigrationsIdempotent(t *testing.T) {
 			t.Fatalf("open #%d: %v", i+1, err)
 		}
 		s.Close()
+	}
+}
+
+// TestGroupCommitKeepsEachCallAllOrNothing: concurrent write calls share commits, yet a call
+// that fails leaves none of its writes, and every call that succeeded is committed.
+func TestGroupCommitKeepsEachCallAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = 64
+	errBoom := errors.New("boom")
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Update(ctx, func(tx access.Tx) error {
+				c := &access.Cluster{ID: fmt.Sprintf("id-%d", i), Account: "012345678910", Region: "us-west-2", Name: fmt.Sprintf("c-%d", i),
+					ARN: fmt.Sprintf("arn:aws:eks:us-west-2:012345678910:cluster/c-%d", i), Status: access.ClusterActive, AuthenticationMode: access.ModeAPI}
+				if err := tx.InsertCluster(c); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return errBoom // after writing: the write must vanish
+				}
+				if i%3 == 1 { // a constraint failure inside a call that then goes on
+					if err := tx.InsertCluster(c); !errors.Is(err, access.ErrAlreadyExists) {
+						return fmt.Errorf("second insert: %v", err)
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < n; i++ {
+		var err error
+		err = s.View(ctx, func(tx access.Tx) error {
+			_, err := tx.GetClusterByID(fmt.Sprintf("id-%d", i))
+			return err
+		})
+		if i%3 == 0 {
+			if !errors.Is(errs[i], errBoom) || !errors.Is(err, access.ErrNotFound) {
+				t.Errorf("call %d: returned %v, cluster lookup %v; want boom and not found", i, errs[i], err)
+			}
+		} else if errs[i] != nil || err != nil {
+			t.Errorf("call %d: returned %v, cluster lookup %v; want both nil", i, errs[i], err)
+		}
 	}
 }

@@ -11,11 +11,11 @@ import (
 // Identity provider configs, cluster updates and the lookups tagging needs.
 
 func (t *tx) GetClusterByID(id string) (*access.Cluster, error) {
-	return scanCluster(t.tx.QueryRowContext(t.ctx, `SELECT `+clusterCols+` FROM clusters WHERE id = ?`, id))
+	return scanCluster(t.queryRow(`SELECT `+clusterCols+` FROM clusters WHERE id = ?`, id))
 }
 
 func (t *tx) GetAccessEntryByARN(clusterID, arn string) (*access.AccessEntry, error) {
-	return scanEntry(t.tx.QueryRowContext(t.ctx, `SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.arn = ?`, clusterID, arn))
+	return scanEntry(t.queryRow(`SELECT `+entryCols+` FROM access_entries e JOIN clusters c ON c.id = e.cluster_id WHERE e.cluster_id = ? AND e.arn = ?`, clusterID, arn))
 }
 
 const idpCols = `i.cluster_id, c.name, i.name, i.type, i.arn, i.status, i.config, i.tags, i.created_at`
@@ -147,7 +147,7 @@ func (t *tx) DueUpdates(now access.Millis, limit int) ([]access.Update, error) {
 
 func (t *tx) NextDueAt() (access.Millis, bool, error) {
 	var due sql.NullInt64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT MIN(due_at) FROM cluster_updates WHERE status = ?`, access.UpdateInProgress).Scan(&due); err != nil {
+	if err := t.queryRow(`SELECT MIN(due_at) FROM cluster_updates WHERE status = ?`, access.UpdateInProgress).Scan(&due); err != nil {
 		return 0, false, err
 	}
 	return access.Millis(due.Int64), due.Valid, nil

@@ -83,7 +83,9 @@ func TestOIDCUserWithRoleBinding(t *testing.T) {
 
 	token := iss.Token(t, map[string]any{"sub": "jane", "aud": "kubernetes", "groups": []string{"devs"}})
 	eventually(t, "OIDC user get pods -n oidc-team (RBAC informer catching up)", func() result { return e.withToken(t, token, "get", "pods", "-n", "oidc-team") },
-		func(r result) bool { return r.Code == 0 && strings.Contains(r.Stdout+r.Stderr, "No resources found in oidc-team namespace.") })
+		func(r result) bool {
+			return r.Code == 0 && strings.Contains(r.Stdout+r.Stderr, "No resources found in oidc-team namespace.")
+		})
 	if name, groups := parseWhoami(t, e.withToken(t, token, "auth", "whoami", "-o", "json")); name != "oidc:jane" || !slices.Contains(groups, "oidc:devs") {
 		t.Fatalf("whoami: %s %v", name, groups)
 	}

@@ -507,7 +507,7 @@ func TestReplicasSurvivePostgresOutage(t *testing.T) {
 				default:
 				}
 				mu.Lock()
-				if next >= 400 {
+				if next >= 20000 { // a safety cap: the load runs until stopLoad, after recovery
 					mu.Unlock()
 					return
 				}

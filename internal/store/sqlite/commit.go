@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"runtime/debug"
 
 	"github.com/eksaccess/eksaccess/internal/access"
 )
@@ -91,28 +94,20 @@ func (s *Store) runBatch(batch []*writeReq) {
 			continue
 		}
 		t := &tx{ctx: context.WithoutCancel(r.ctx), tx: sqlTx, stmts: s.writerStmts}
-		if err := r.fn(t); err != nil {
+		if err := callFn(r.fn, t); err != nil {
 			r.err = classify(err)
 			_, rerr := sqlTx.ExecContext(bctx, "ROLLBACK TO w")
 			if rerr == nil {
 				_, rerr = sqlTx.ExecContext(bctx, "RELEASE w")
 			}
 			if rerr != nil {
-				// The transaction cannot be trusted any more: nobody's writes commit.
-				sqlTx.Rollback()
-				for _, o := range ran {
-					o.err = classify(rerr)
-				}
+				abort(sqlTx, batch, classify(rerr))
 				return
 			}
 			continue
 		}
 		if _, err := sqlTx.ExecContext(bctx, "RELEASE w"); err != nil {
-			r.err = classify(err)
-			sqlTx.Rollback()
-			for _, o := range ran {
-				o.err = r.err
-			}
+			abort(sqlTx, batch, classify(err))
 			return
 		}
 		ran = append(ran, r)
@@ -123,4 +118,27 @@ func (s *Store) runBatch(batch []*writeReq) {
 			r.err = err
 		}
 	}
+}
+
+// abort rolls the batch's transaction back when it cannot be trusted any more: nobody's writes
+// commit, so every call that has no error yet (those that ran, and those not reached) gets err.
+func abort(sqlTx *sql.Tx, batch []*writeReq, err error) {
+	sqlTx.Rollback()
+	for _, r := range batch {
+		if r.err == nil {
+			r.err = err
+		}
+	}
+}
+
+// callFn runs a transaction function, turning a panic into an error: the function may run on
+// another request's goroutine (the batch leader), whose other callers must still be answered
+// and whose transaction must still end.
+func callFn(fn func(access.Tx) error, t access.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: transaction function panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(t)
 }

@@ -203,7 +203,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(a
 		return classify(err)
 	}
 	t := &tx{ctx: ctx, tx: sqlTx, stmts: stmts}
-	if err := fn(t); err != nil {
+	if err := callFn(fn, t); err != nil {
 		sqlTx.Rollback()
 		return classify(err)
 	}

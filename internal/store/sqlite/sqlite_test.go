@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -93,5 +94,53 @@ func TestGroupCommitKeepsEachCallAllOrNothing(t *testing.T) {
 		} else if errs[i] != nil || err != nil {
 			t.Errorf("call %d: returned %v, cluster lookup %v; want both nil", i, errs[i], err)
 		}
+	}
+}
+
+// A transaction function that panics fails its own call only: the others of its batch commit,
+// the store stays usable, and nobody waits forever.
+func TestGroupCommitSurvivesAPanickingCall(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = 32
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Update(ctx, func(tx access.Tx) error {
+				c := &access.Cluster{ID: fmt.Sprintf("id-%d", i), Account: "012345678910", Region: "us-west-2", Name: fmt.Sprintf("c-%d", i),
+					ARN: fmt.Sprintf("arn:aws:eks:us-west-2:012345678910:cluster/c-%d", i), Status: access.ClusterActive, AuthenticationMode: access.ModeAPI}
+				if err := tx.InsertCluster(c); err != nil {
+					return err
+				}
+				if i%4 == 0 {
+					panic("boom")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < n; i++ {
+		err := s.View(ctx, func(tx access.Tx) error {
+			_, err := tx.GetClusterByID(fmt.Sprintf("id-%d", i))
+			return err
+		})
+		if i%4 == 0 {
+			if errs[i] == nil || !strings.Contains(errs[i].Error(), "panicked: boom") || !errors.Is(err, access.ErrNotFound) {
+				t.Errorf("call %d: returned %v, lookup %v; want the panic as an error and nothing written", i, errs[i], err)
+			}
+		} else if errs[i] != nil || err != nil {
+			t.Errorf("call %d: returned %v, lookup %v", i, errs[i], err)
+		}
+	}
+	if err := s.Update(ctx, func(access.Tx) error { return nil }); err != nil {
+		t.Fatalf("store unusable after a panic: %v", err)
 	}
 }

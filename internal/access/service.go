@@ -117,9 +117,13 @@ func cluster(tx Tx, c Caller, name string) (*Cluster, error) {
 	return cl, err
 }
 
-// apiCluster loads a cluster that serves access-entry operations.
+// apiCluster loads a cluster that serves access-entry operations. Its Tags and Spec are not
+// loaded (GetClusterSummary): callers use its identity, region and authentication mode only.
 func apiCluster(tx Tx, c Caller, name string) (*Cluster, error) {
-	cl, err := cluster(tx, c, name)
+	cl, err := tx.GetClusterSummary(ClusterKey{c.Account, c.Region, name})
+	if errors.Is(err, ErrNotFound) {
+		return nil, errClusterNotFound(name)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type Store interface {
 type Tx interface {
 	// Clusters.
 	GetCluster(key ClusterKey) (*Cluster, error)
+	// GetClusterSummary is GetCluster without the cluster's tags and spec (left nil and
+	// zero): the columns access-entry operations read, without decoding two JSON documents.
+	GetClusterSummary(key ClusterKey) (*Cluster, error)
 	InsertCluster(c *Cluster) error // ErrAlreadyExists on (account, region, name)
 	UpdateCluster(c *Cluster) error // by ID; ErrNotFound
 	DeleteCluster(id string) error  // deletes the cluster's entries and associations too

@@ -52,6 +52,21 @@ func (t *tx) GetCluster(key access.ClusterKey) (*access.Cluster, error) {
 	return scanCluster(t.queryRow(`SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name))
 }
 
+const clusterSummaryCols = `id, account, region, name, arn, status, auth_mode, bootstrap_admin, created_at, revision`
+
+func (t *tx) GetClusterSummary(key access.ClusterKey) (*access.Cluster, error) {
+	var c access.Cluster
+	err := t.queryRow(`SELECT `+clusterSummaryCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name).
+		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // scanner is *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 

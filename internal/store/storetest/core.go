@@ -11,6 +11,7 @@ import (
 func init() {
 	register(
 		Case{"ClusterCRUD", testClusterCRUD},
+		Case{"ClusterSummary", testClusterSummary},
 		Case{"ClusterIsolation", testClusterIsolation},
 		Case{"ClusterListPaging", testClusterListPaging},
 		Case{"EntryCRUD", testEntryCRUD},
@@ -74,6 +75,63 @@ func testClusterCRUD(t *testing.T, s access.Store) {
 		wantErr(t, tx.DeleteCluster(c.ID), access.ErrNotFound)
 		wantErr(t, tx.UpdateCluster(c), access.ErrNotFound)
 		_, err := tx.GetCluster(c.Key())
+		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+}
+
+// testClusterSummary: GetClusterSummary is GetCluster without tags and spec, follows updates,
+// and answers ErrNotFound for a missing cluster and after a delete.
+func testClusterSummary(t *testing.T, s access.Store) {
+	c := newCluster("111111111111", "us-west-2", "one")
+	other := newCluster("111111111111", "us-east-1", "one")
+	other.ID = "id-other"
+	other.AuthenticationMode = access.ModeConfigMap
+	update(t, s, func(tx access.Tx) error {
+		if err := tx.InsertCluster(c); err != nil {
+			return err
+		}
+		return tx.InsertCluster(other)
+	})
+	want := func(c *access.Cluster, revision int64) *access.Cluster {
+		w := *c
+		w.Tags, w.Spec, w.Revision = nil, access.ClusterSpec{}, revision
+		return &w
+	}
+	view(t, s, func(tx access.Tx) error {
+		got, err := tx.GetClusterSummary(c.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want(c, 1)) {
+			t.Fatalf("summary:\n got %+v\nwant %+v", got, want(c, 1))
+		}
+		got, err = tx.GetClusterSummary(other.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want(other, 1)) {
+			t.Fatalf("summary of the same name in another region:\n got %+v\nwant %+v", got, want(other, 1))
+		}
+		_, err = tx.GetClusterSummary(access.ClusterKey{Account: "111111111111", Region: "us-west-2", Name: "two"})
+		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+	c.Status, c.AuthenticationMode = access.ClusterUpdating, access.ModeAPIAndConfigMap
+	update(t, s, func(tx access.Tx) error { return tx.UpdateCluster(c) })
+	view(t, s, func(tx access.Tx) error {
+		got, err := tx.GetClusterSummary(c.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want(c, 2)) {
+			t.Fatalf("summary after update:\n got %+v\nwant %+v", got, want(c, 2))
+		}
+		return nil
+	})
+	update(t, s, func(tx access.Tx) error { return tx.DeleteCluster(c.ID) })
+	view(t, s, func(tx access.Tx) error {
+		_, err := tx.GetClusterSummary(c.Key())
 		wantErr(t, err, access.ErrNotFound)
 		return nil
 	})

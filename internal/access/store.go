@@ -29,6 +29,10 @@ type Tx interface {
 	// GetClusterSummary is GetCluster without the cluster's tags and spec (left nil and
 	// zero): the columns access-entry operations read, without decoding two JSON documents.
 	GetClusterSummary(key ClusterKey) (*Cluster, error)
+	// GetClusterEntry reads a cluster's summary (as GetClusterSummary) and one of its access
+	// entries in one query: ErrNotFound with a nil cluster when the cluster does not exist,
+	// ErrNotFound with the cluster when it has no entry for principalARN.
+	GetClusterEntry(key ClusterKey, principalARN string) (*Cluster, *AccessEntry, error)
 	InsertCluster(c *Cluster) error // ErrAlreadyExists on (account, region, name)
 	UpdateCluster(c *Cluster) error // by ID; ErrNotFound
 	DeleteCluster(id string) error  // deletes the cluster's entries and associations too

@@ -340,6 +340,36 @@ func (t *tx) GetClusterSummary(key access.ClusterKey) (*access.Cluster, error) {
 	return &c, nil
 }
 
+func (t *tx) GetClusterEntry(key access.ClusterKey, principalARN string) (*access.Cluster, *access.AccessEntry, error) {
+	var c access.Cluster
+	var principal, arn, typ, username, groups, tags, principalID sql.NullString
+	var created, modified sql.NullInt64
+	err := t.queryRow(`SELECT c.id, c.account, c.region, c.name, c.arn, c.status, c.auth_mode, c.bootstrap_admin, c.created_at, c.revision,
+ e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id
+ FROM clusters c LEFT JOIN access_entries e ON e.cluster_id = c.id AND e.principal_arn = ?
+ WHERE c.account = ? AND c.region = ? AND c.name = ?`, principalARN, key.Account, key.Region, key.Name).
+		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision,
+			&principal, &arn, &typ, &username, &groups, &tags, &created, &modified, &principalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !principal.Valid {
+		return &c, nil, access.ErrNotFound
+	}
+	e := access.AccessEntry{ClusterID: c.ID, ClusterName: c.Name, PrincipalARN: principal.String, ARN: arn.String, Type: typ.String,
+		Username: username.String, CreatedAt: access.Millis(created.Int64), ModifiedAt: access.Millis(modified.Int64), PrincipalID: principalID.String}
+	if err := json.Unmarshal([]byte(groups.String), &e.KubernetesGroups); err != nil {
+		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
+	}
+	if err := json.Unmarshal([]byte(tags.String), &e.Tags); err != nil {
+		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
+	}
+	return &c, &e, nil
+}
+
 // scanner is *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 

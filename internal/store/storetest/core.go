@@ -12,6 +12,7 @@ func init() {
 	register(
 		Case{"ClusterCRUD", testClusterCRUD},
 		Case{"ClusterSummary", testClusterSummary},
+		Case{"ClusterEntry", testClusterEntry},
 		Case{"ClusterIsolation", testClusterIsolation},
 		Case{"ClusterListPaging", testClusterListPaging},
 		Case{"EntryCRUD", testEntryCRUD},
@@ -133,6 +134,75 @@ func testClusterSummary(t *testing.T, s access.Store) {
 	view(t, s, func(tx access.Tx) error {
 		_, err := tx.GetClusterSummary(c.Key())
 		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+}
+
+// testClusterEntry: GetClusterEntry answers what GetClusterSummary and GetAccessEntry answer,
+// in one read, and tells a missing cluster (nil cluster) from a missing entry.
+func testClusterEntry(t *testing.T, s access.Store) {
+	c := newCluster("111111111111", "us-west-2", "one")
+	other := newCluster("111111111111", "us-west-2", "other")
+	e := newEntry(c, "arn:aws:iam::111111111111:role/a")
+	e.Tags = map[string]string{"team": "x"}
+	onlyOther := newEntry(other, "arn:aws:iam::111111111111:role/b")
+	update(t, s, func(tx access.Tx) error {
+		for _, cl := range []*access.Cluster{c, other} {
+			if err := tx.InsertCluster(cl); err != nil {
+				return err
+			}
+		}
+		for _, en := range []*access.AccessEntry{e, newEntry(c, "arn:aws:iam::111111111111:role/a2"), onlyOther} {
+			if err := tx.InsertAccessEntry(en); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	check := func(tx access.Tx, principal string, wantEntry *access.AccessEntry) {
+		t.Helper()
+		summary, err := tx.GetClusterSummary(c.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotC, gotE, err := tx.GetClusterEntry(c.Key(), principal)
+		if !reflect.DeepEqual(gotC, summary) {
+			t.Fatalf("cluster of %s:\n got %+v\nwant %+v", principal, gotC, summary)
+		}
+		if wantEntry == nil {
+			wantErr(t, err, access.ErrNotFound)
+			if gotE != nil {
+				t.Fatalf("entry %s: got %+v, want none", principal, gotE)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotE, wantEntry) {
+			t.Fatalf("entry %s:\n got %+v\nwant %+v", principal, gotE, wantEntry)
+		}
+	}
+	view(t, s, func(tx access.Tx) error {
+		check(tx, e.PrincipalARN, e)
+		check(tx, onlyOther.PrincipalARN, nil) // another cluster's entry does not leak
+		check(tx, "arn:aws:iam::111111111111:role/none", nil)
+		gotC, gotE, err := tx.GetClusterEntry(access.ClusterKey{Account: "111111111111", Region: "us-west-2", Name: "missing"}, e.PrincipalARN)
+		wantErr(t, err, access.ErrNotFound)
+		if gotC != nil || gotE != nil {
+			t.Fatalf("missing cluster: got %+v, %+v", gotC, gotE)
+		}
+		return nil
+	})
+	e.Username, e.KubernetesGroups, e.ModifiedAt = "v", []string{}, 1700000000009
+	update(t, s, func(tx access.Tx) error { return tx.UpdateAccessEntry(e) })
+	view(t, s, func(tx access.Tx) error {
+		check(tx, e.PrincipalARN, e)
+		return nil
+	})
+	update(t, s, func(tx access.Tx) error { return tx.DeleteAccessEntry(e.Key()) })
+	view(t, s, func(tx access.Tx) error {
+		check(tx, e.PrincipalARN, nil)
 		return nil
 	})
 }

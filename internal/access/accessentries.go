@@ -153,7 +153,7 @@ func entry(tx Tx, c Caller, clusterName, principalARN string) (*Cluster, *Access
 // DescribeAccessEntry returns an access entry.
 func (s *Service) DescribeAccessEntry(ctx context.Context, c Caller, clusterName, principalARN string) (*AccessEntry, error) {
 	var out *AccessEntry
-	err := s.view(ctx, func(tx Tx) error {
+	err := s.viewOneStatement(ctx, func(tx Tx) error { // entry() is one GetClusterEntry
 		var err error
 		_, out, err = entry(tx, c, clusterName, principalARN)
 		return err

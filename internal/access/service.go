@@ -137,3 +137,11 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 	return s.store.Update(ctx, fn)
 }
 func (s *Service) view(ctx context.Context, fn func(Tx) error) error { return s.store.View(ctx, fn) }
+
+// viewOneStatement is view for a fn that runs one statement (see OneStatementViewer).
+func (s *Service) viewOneStatement(ctx context.Context, fn func(Tx) error) error {
+	if v, ok := s.store.(OneStatementViewer); ok {
+		return v.ViewOneStatement(ctx, fn)
+	}
+	return s.store.View(ctx, fn)
+}

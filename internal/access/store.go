@@ -22,6 +22,14 @@ type Store interface {
 	Close() error
 }
 
+// OneStatementViewer is implemented by stores that can run a read of a single statement
+// without a transaction around it: one statement reads one consistent snapshot by itself, so
+// the BEGIN and ROLLBACK a View adds are pure cost. fn must make one Tx call that runs one
+// statement (GetClusterEntry); a second statement, or any write, fails.
+type OneStatementViewer interface {
+	ViewOneStatement(ctx context.Context, fn func(Tx) error) error
+}
+
 // Tx is one transaction. Methods return ErrNotFound / ErrAlreadyExists as documented.
 type Tx interface {
 	// Clusters.

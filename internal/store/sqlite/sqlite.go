@@ -53,9 +53,18 @@ type preparing struct{}
 // on tx's connection for this use, and on the pool in the background (the writer pool has one
 // connection, which tx holds: preparing there now would wait for tx itself).
 func (c *stmtCache) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st := c.pooled(q); st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
+// pooled returns the pool's prepared statement for q, or nil (and starts preparing it) if it
+// is not prepared yet.
+func (c *stmtCache) pooled(q string) *sql.Stmt {
 	v, loaded := c.m.LoadOrStore(q, preparing{})
 	if st, ok := v.(*sql.Stmt); ok {
-		return tx.StmtContext(ctx, st), nil
+		return st
 	}
 	if !loaded {
 		go func() {
@@ -67,7 +76,7 @@ func (c *stmtCache) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, 
 			c.m.Store(q, st)
 		}()
 	}
-	return tx.PrepareContext(ctx, q)
+	return nil
 }
 
 func (c *stmtCache) close() {
@@ -197,6 +206,21 @@ func (s *Store) View(ctx context.Context, fn func(access.Tx) error) error {
 	return s.run(ctx, s.reader, s.readerStmts, fn, false)
 }
 
+// ViewOneStatement implements access.OneStatementViewer: fn's one statement runs on a
+// connection of the read pool in autocommit mode (a single SELECT reads one snapshot), without
+// the BEGIN and ROLLBACK that View adds. A second statement, or a write, fails.
+func (s *Store) ViewOneStatement(ctx context.Context, fn func(access.Tx) error) error {
+	return classify(fn(&tx{ctx: ctx, stmts: s.readerStmts, one: &oneStatement{db: s.reader}}))
+}
+
+// oneStatement is the state of a tx of ViewOneStatement.
+type oneStatement struct {
+	db   *sql.DB
+	used bool
+}
+
+var errOneStatement = errors.New("sqlite: a one-statement view ran a second statement or a write")
+
 func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(access.Tx) error, write bool) error {
 	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -235,9 +259,10 @@ func isConstraint(err error) bool {
 
 type tx struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    *sql.Tx // nil in a ViewOneStatement
 	stmts *stmtCache
 	local map[string]*sql.Stmt // this transaction's statements, by query
+	one   *oneStatement        // set in a ViewOneStatement
 }
 
 // stmt is the transaction's use of the prepared statement for q.
@@ -257,6 +282,9 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
+	if t.one != nil {
+		return nil, errOneStatement
+	}
 	st, err := t.stmt(q)
 	if err != nil {
 		return nil, err
@@ -265,6 +293,16 @@ func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+	if t.one != nil {
+		if t.one.used {
+			return nil, errOneStatement
+		}
+		t.one.used = true
+		if st := t.stmts.pooled(q); st != nil {
+			return st.QueryContext(t.ctx, args...)
+		}
+		return t.one.db.QueryContext(t.ctx, q, args...)
+	}
 	st, err := t.stmt(q)
 	if err != nil {
 		return nil, err
@@ -274,6 +312,16 @@ func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
 
 // queryRow is QueryRowContext through the statement cache.
 func (t *tx) queryRow(q string, args ...any) scanner {
+	if t.one != nil {
+		if t.one.used {
+			return errRow{errOneStatement}
+		}
+		t.one.used = true
+		if st := t.stmts.pooled(q); st != nil {
+			return st.QueryRowContext(t.ctx, args...)
+		}
+		return t.one.db.QueryRowContext(t.ctx, q, args...)
+	}
 	st, err := t.stmt(q)
 	if err != nil {
 		return errRow{err}

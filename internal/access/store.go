@@ -48,6 +48,9 @@ type Tx interface {
 
 	// Access entries.
 	GetAccessEntry(key EntryKey) (*AccessEntry, error)
+	// GetEntryAccess reads an access entry and all its policy associations (ordered by
+	// policy ARN) in one query; ErrNotFound when there is no such entry.
+	GetEntryAccess(key EntryKey) (*AccessEntry, []Association, error)
 	InsertAccessEntry(e *AccessEntry) error // ErrAlreadyExists on (cluster, principal)
 	UpdateAccessEntry(e *AccessEntry) error // ErrNotFound
 	DeleteAccessEntry(key EntryKey) error   // deletes its associations too; ErrNotFound

@@ -206,6 +206,52 @@ ON CONFLICT (cluster_id, principal_arn, policy_arn) DO UPDATE SET scope_type = e
 		a.PolicyARN, a.ScopeType, mustJSON(nonNilStrings(a.Namespaces)), a.AssociatedAt, a.ModifiedAt, a.ClusterID, a.PrincipalARN))
 }
 
+func (t *tx) GetEntryAccess(key access.EntryKey) (*access.AccessEntry, []access.Association, error) {
+	rows, err := t.query(`SELECT `+entryCols+`, a.policy_arn, a.scope_type, a.namespaces, a.associated_at, a.modified_at
+ FROM access_entries e JOIN clusters c ON c.id = e.cluster_id
+ LEFT JOIN policy_associations a ON a.cluster_id = e.cluster_id AND a.principal_arn = e.principal_arn
+ WHERE e.cluster_id = ? AND e.principal_arn = ? ORDER BY a.policy_arn`, key.ClusterID, key.PrincipalARN)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var e access.AccessEntry
+	var groups, tags string
+	var policyARN, scope, ns sql.NullString
+	var associated, modified sql.NullInt64
+	as := []access.Association{}
+	found := false
+	for rows.Next() {
+		if err := rows.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID,
+			&policyARN, &scope, &ns, &associated, &modified); err != nil {
+			return nil, nil, err
+		}
+		found = true
+		if !policyARN.Valid {
+			continue // no associations
+		}
+		a := access.Association{ClusterID: e.ClusterID, PrincipalARN: e.PrincipalARN, PolicyARN: policyARN.String, ScopeType: scope.String,
+			AssociatedAt: access.Millis(associated.Int64), ModifiedAt: access.Millis(modified.Int64)}
+		if err := json.Unmarshal([]byte(ns.String), &a.Namespaces); err != nil {
+			return nil, nil, err
+		}
+		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, access.ErrNotFound
+	}
+	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
+	}
+	return &e, as, nil
+}
+
 const assocCols = `cluster_id, principal_arn, policy_arn, scope_type, namespaces, associated_at, modified_at`
 
 func scanAssociations(rows *sql.Rows, err error) ([]access.Association, error) {

@@ -13,6 +13,7 @@ func init() {
 		Case{"ClusterCRUD", testClusterCRUD},
 		Case{"ClusterSummary", testClusterSummary},
 		Case{"ClusterEntry", testClusterEntry},
+		Case{"EntryAccess", testEntryAccess},
 		Case{"ClusterIsolation", testClusterIsolation},
 		Case{"ClusterListPaging", testClusterListPaging},
 		Case{"EntryCRUD", testEntryCRUD},
@@ -203,6 +204,72 @@ func testClusterEntry(t *testing.T, s access.Store) {
 	update(t, s, func(tx access.Tx) error { return tx.DeleteAccessEntry(e.Key()) })
 	view(t, s, func(tx access.Tx) error {
 		check(tx, e.PrincipalARN, nil)
+		return nil
+	})
+}
+
+// testEntryAccess: GetEntryAccess answers what GetAccessEntry and ListAssociations answer, for
+// entries with no, one and several associations, and ErrNotFound for a missing entry.
+func testEntryAccess(t *testing.T, s access.Store) {
+	c := newCluster("111111111111", "us-west-2", "one")
+	other := newCluster("111111111111", "us-west-2", "other")
+	none, one, many := newEntry(c, "arn:aws:iam::111111111111:role/none"), newEntry(c, "arn:aws:iam::111111111111:role/one"), newEntry(c, "arn:aws:iam::111111111111:role/many")
+	elsewhere := newEntry(other, many.PrincipalARN)
+	assoc := func(e *access.AccessEntry, policy string, ns ...string) *access.Association {
+		scope := "cluster"
+		if len(ns) > 0 {
+			scope = "namespace"
+		}
+		return &access.Association{ClusterID: e.ClusterID, PrincipalARN: e.PrincipalARN, PolicyARN: "arn:aws:eks::aws:cluster-access-policy/" + policy,
+			ScopeType: scope, Namespaces: append([]string{}, ns...), AssociatedAt: 1700000000003, ModifiedAt: 1700000000004}
+	}
+	update(t, s, func(tx access.Tx) error {
+		for _, cl := range []*access.Cluster{c, other} {
+			if err := tx.InsertCluster(cl); err != nil {
+				return err
+			}
+		}
+		for _, e := range []*access.AccessEntry{none, one, many, elsewhere} {
+			if err := tx.InsertAccessEntry(e); err != nil {
+				return err
+			}
+		}
+		for _, a := range []*access.Association{assoc(one, "AmazonEKSViewPolicy", "a"),
+			assoc(many, "AmazonEKSViewPolicy", "b", "c"), assoc(many, "AmazonEKSAdminPolicy"), assoc(many, "AmazonEKSEditPolicy", "d"),
+			assoc(elsewhere, "AmazonEKSClusterAdminPolicy")} {
+			if err := tx.PutAssociation(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx access.Tx) error {
+		for _, e := range []*access.AccessEntry{none, one, many, elsewhere} {
+			want, err := tx.GetAccessEntry(e.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAs, err := tx.ListAssociations(e.Key(), access.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotAs, err := tx.GetEntryAccess(e.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotAs, wantAs) {
+				t.Fatalf("%s:\n got %+v %+v\nwant %+v %+v", e.PrincipalARN, got, gotAs, want, wantAs)
+			}
+		}
+		_, _, err := tx.GetEntryAccess(access.EntryKey{ClusterID: c.ID, PrincipalARN: "arn:aws:iam::111111111111:role/missing"})
+		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+	view(t, s, func(tx access.Tx) error { // the comparison above is not vacuous
+		_, as, err := tx.GetEntryAccess(many.Key())
+		if err != nil || len(as) != 3 {
+			t.Fatalf("associations of %s: %d (%v), want 3", many.PrincipalARN, len(as), err)
+		}
 		return nil
 	})
 }

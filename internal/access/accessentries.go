@@ -131,22 +131,29 @@ func (s *Service) CreateAccessEntry(ctx context.Context, c Caller, in CreateAcce
 }
 
 // entry loads an access entry of an API-mode cluster or answers EKS's not-found error.
+// Errors come in apiCluster's order: no cluster, then a cluster without access entries, then
+// no entry.
 func entry(tx Tx, c Caller, clusterName, principalARN string) (*Cluster, *AccessEntry, error) {
-	cl, err := apiCluster(tx, c, clusterName)
-	if err != nil {
+	cl, e, err := tx.GetClusterEntry(ClusterKey{c.Account, c.Region, clusterName}, principalARN)
+	switch {
+	case cl == nil && errors.Is(err, ErrNotFound):
+		return nil, nil, errClusterNotFound(clusterName)
+	case cl == nil:
+		return nil, nil, err
+	case !usesAccessEntries(cl.AuthenticationMode):
+		return nil, nil, errModeNotAPI(clusterName)
+	case errors.Is(err, ErrNotFound):
+		return nil, nil, errEntryNotFound(clusterName)
+	case err != nil:
 		return nil, nil, err
 	}
-	e, err := tx.GetAccessEntry(EntryKey{cl.ID, principalARN})
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil, errEntryNotFound(clusterName)
-	}
-	return cl, e, err
+	return cl, e, nil
 }
 
 // DescribeAccessEntry returns an access entry.
 func (s *Service) DescribeAccessEntry(ctx context.Context, c Caller, clusterName, principalARN string) (*AccessEntry, error) {
 	var out *AccessEntry
-	err := s.view(ctx, func(tx Tx) error {
+	err := s.viewOneStatement(ctx, func(tx Tx) error { // entry() is one GetClusterEntry
 		var err error
 		_, out, err = entry(tx, c, clusterName, principalARN)
 		return err

@@ -59,6 +59,14 @@ func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
 	return err
 }
 
+// ViewOneStatement implements OneStatementViewer when the wrapped store does.
+func (n *Notifying) ViewOneStatement(ctx context.Context, fn func(Tx) error) error {
+	if v, ok := n.Store.(OneStatementViewer); ok {
+		return v.ViewOneStatement(ctx, fn)
+	}
+	return n.Store.View(ctx, fn)
+}
+
 // notifyTx records which clusters and entries a transaction writes.
 type notifyTx struct {
 	Tx

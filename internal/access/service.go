@@ -117,9 +117,13 @@ func cluster(tx Tx, c Caller, name string) (*Cluster, error) {
 	return cl, err
 }
 
-// apiCluster loads a cluster that serves access-entry operations.
+// apiCluster loads a cluster that serves access-entry operations. Its Tags and Spec are not
+// loaded (GetClusterSummary): callers use its identity, region and authentication mode only.
 func apiCluster(tx Tx, c Caller, name string) (*Cluster, error) {
-	cl, err := cluster(tx, c, name)
+	cl, err := tx.GetClusterSummary(ClusterKey{c.Account, c.Region, name})
+	if errors.Is(err, ErrNotFound) {
+		return nil, errClusterNotFound(name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -133,3 +137,11 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 	return s.store.Update(ctx, fn)
 }
 func (s *Service) view(ctx context.Context, fn func(Tx) error) error { return s.store.View(ctx, fn) }
+
+// viewOneStatement is view for a fn that runs one statement (see OneStatementViewer).
+func (s *Service) viewOneStatement(ctx context.Context, fn func(Tx) error) error {
+	if v, ok := s.store.(OneStatementViewer); ok {
+		return v.ViewOneStatement(ctx, fn)
+	}
+	return s.store.View(ctx, fn)
+}

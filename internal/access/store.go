@@ -22,10 +22,25 @@ type Store interface {
 	Close() error
 }
 
+// OneStatementViewer is implemented by stores that can run a read of a single statement
+// without a transaction around it: one statement reads one consistent snapshot by itself, so
+// the BEGIN and ROLLBACK a View adds are pure cost. fn must make one Tx call that runs one
+// statement (GetClusterEntry); a second statement, or any write, fails.
+type OneStatementViewer interface {
+	ViewOneStatement(ctx context.Context, fn func(Tx) error) error
+}
+
 // Tx is one transaction. Methods return ErrNotFound / ErrAlreadyExists as documented.
 type Tx interface {
 	// Clusters.
 	GetCluster(key ClusterKey) (*Cluster, error)
+	// GetClusterSummary is GetCluster without the cluster's tags and spec (left nil and
+	// zero): the columns access-entry operations read, without decoding two JSON documents.
+	GetClusterSummary(key ClusterKey) (*Cluster, error)
+	// GetClusterEntry reads a cluster's summary (as GetClusterSummary) and one of its access
+	// entries in one query: ErrNotFound with a nil cluster when the cluster does not exist,
+	// ErrNotFound with the cluster when it has no entry for principalARN.
+	GetClusterEntry(key ClusterKey, principalARN string) (*Cluster, *AccessEntry, error)
 	InsertCluster(c *Cluster) error // ErrAlreadyExists on (account, region, name)
 	UpdateCluster(c *Cluster) error // by ID; ErrNotFound
 	DeleteCluster(id string) error  // deletes the cluster's entries and associations too
@@ -33,6 +48,9 @@ type Tx interface {
 
 	// Access entries.
 	GetAccessEntry(key EntryKey) (*AccessEntry, error)
+	// GetEntryAccess reads an access entry and all its policy associations (ordered by
+	// policy ARN) in one query; ErrNotFound when there is no such entry.
+	GetEntryAccess(key EntryKey) (*AccessEntry, []Association, error)
 	InsertAccessEntry(e *AccessEntry) error // ErrAlreadyExists on (cluster, principal)
 	UpdateAccessEntry(e *AccessEntry) error // ErrNotFound
 	DeleteAccessEntry(key EntryKey) error   // deletes its associations too; ErrNotFound

@@ -183,25 +183,13 @@ func (ix *Index) applyChanges(ctx context.Context, ch access.Changes) error {
 				whole[k.ClusterID] = true // not indexed yet: load it whole
 				continue
 			}
-			e, err := tx.GetAccessEntry(k)
+			e, as, err := tx.GetEntryAccess(k)
 			if errors.Is(err, access.ErrNotFound) {
 				changes = append(changes, change{view: v, arn: k.PrincipalARN})
 				continue
 			}
 			if err != nil {
 				return err
-			}
-			var as []access.Association
-			for p := (access.Page{Limit: 1000}); ; {
-				page, err := tx.ListAssociations(k, p)
-				if err != nil {
-					return err
-				}
-				as = append(as, page...)
-				if len(page) < p.Limit {
-					break
-				}
-				p.After = page[len(page)-1].PolicyARN
 			}
 			part, ok := partitions[v.Region]
 			if !ok {

@@ -52,6 +52,51 @@ func (t *tx) GetCluster(key access.ClusterKey) (*access.Cluster, error) {
 	return scanCluster(t.queryRow(`SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name))
 }
 
+const clusterSummaryCols = `id, account, region, name, arn, status, auth_mode, bootstrap_admin, created_at, revision`
+
+func (t *tx) GetClusterSummary(key access.ClusterKey) (*access.Cluster, error) {
+	var c access.Cluster
+	err := t.queryRow(`SELECT `+clusterSummaryCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name).
+		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (t *tx) GetClusterEntry(key access.ClusterKey, principalARN string) (*access.Cluster, *access.AccessEntry, error) {
+	var c access.Cluster
+	var principal, arn, typ, username, groups, tags, principalID sql.NullString
+	var created, modified sql.NullInt64
+	err := t.queryRow(`SELECT c.id, c.account, c.region, c.name, c.arn, c.status, c.auth_mode, c.bootstrap_admin, c.created_at, c.revision,
+ e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id
+ FROM clusters c LEFT JOIN access_entries e ON e.cluster_id = c.id AND e.principal_arn = ?
+ WHERE c.account = ? AND c.region = ? AND c.name = ?`, principalARN, key.Account, key.Region, key.Name).
+		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision,
+			&principal, &arn, &typ, &username, &groups, &tags, &created, &modified, &principalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !principal.Valid {
+		return &c, nil, access.ErrNotFound
+	}
+	e := access.AccessEntry{ClusterID: c.ID, ClusterName: c.Name, PrincipalARN: principal.String, ARN: arn.String, Type: typ.String,
+		Username: username.String, CreatedAt: access.Millis(created.Int64), ModifiedAt: access.Millis(modified.Int64), PrincipalID: principalID.String}
+	if err := json.Unmarshal([]byte(groups.String), &e.KubernetesGroups); err != nil {
+		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
+	}
+	if err := json.Unmarshal([]byte(tags.String), &e.Tags); err != nil {
+		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
+	}
+	return &c, &e, nil
+}
+
 // scanner is *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
@@ -159,6 +204,52 @@ func (t *tx) PutAssociation(a *access.Association) error {
 SELECT e.cluster_id, e.principal_arn, ?, ?, ?, ?, ? FROM access_entries e WHERE e.cluster_id = ? AND e.principal_arn = ?
 ON CONFLICT (cluster_id, principal_arn, policy_arn) DO UPDATE SET scope_type = excluded.scope_type, namespaces = excluded.namespaces, modified_at = excluded.modified_at`,
 		a.PolicyARN, a.ScopeType, mustJSON(nonNilStrings(a.Namespaces)), a.AssociatedAt, a.ModifiedAt, a.ClusterID, a.PrincipalARN))
+}
+
+func (t *tx) GetEntryAccess(key access.EntryKey) (*access.AccessEntry, []access.Association, error) {
+	rows, err := t.query(`SELECT `+entryCols+`, a.policy_arn, a.scope_type, a.namespaces, a.associated_at, a.modified_at
+ FROM access_entries e JOIN clusters c ON c.id = e.cluster_id
+ LEFT JOIN policy_associations a ON a.cluster_id = e.cluster_id AND a.principal_arn = e.principal_arn
+ WHERE e.cluster_id = ? AND e.principal_arn = ? ORDER BY a.policy_arn`, key.ClusterID, key.PrincipalARN)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var e access.AccessEntry
+	var groups, tags string
+	var policyARN, scope, ns sql.NullString
+	var associated, modified sql.NullInt64
+	as := []access.Association{}
+	found := false
+	for rows.Next() {
+		if err := rows.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID,
+			&policyARN, &scope, &ns, &associated, &modified); err != nil {
+			return nil, nil, err
+		}
+		found = true
+		if !policyARN.Valid {
+			continue // no associations
+		}
+		a := access.Association{ClusterID: e.ClusterID, PrincipalARN: e.PrincipalARN, PolicyARN: policyARN.String, ScopeType: scope.String,
+			AssociatedAt: access.Millis(associated.Int64), ModifiedAt: access.Millis(modified.Int64)}
+		if err := json.Unmarshal([]byte(ns.String), &a.Namespaces); err != nil {
+			return nil, nil, err
+		}
+		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, access.ErrNotFound
+	}
+	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
+	}
+	return &e, as, nil
 }
 
 const assocCols = `cluster_id, principal_arn, policy_arn, scope_type, namespaces, associated_at, modified_at`

@@ -53,9 +53,18 @@ type preparing struct{}
 // on tx's connection for this use, and on the pool in the background (the writer pool has one
 // connection, which tx holds: preparing there now would wait for tx itself).
 func (c *stmtCache) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if st := c.pooled(q); st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
+// pooled returns the pool's prepared statement for q, or nil (and starts preparing it) if it
+// is not prepared yet.
+func (c *stmtCache) pooled(q string) *sql.Stmt {
 	v, loaded := c.m.LoadOrStore(q, preparing{})
 	if st, ok := v.(*sql.Stmt); ok {
-		return tx.StmtContext(ctx, st), nil
+		return st
 	}
 	if !loaded {
 		go func() {
@@ -67,7 +76,7 @@ func (c *stmtCache) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, 
 			c.m.Store(q, st)
 		}()
 	}
-	return tx.PrepareContext(ctx, q)
+	return nil
 }
 
 func (c *stmtCache) close() {
@@ -197,6 +206,21 @@ func (s *Store) View(ctx context.Context, fn func(access.Tx) error) error {
 	return s.run(ctx, s.reader, s.readerStmts, fn, false)
 }
 
+// ViewOneStatement implements access.OneStatementViewer: fn's one statement runs on a
+// connection of the read pool in autocommit mode (a single SELECT reads one snapshot), without
+// the BEGIN and ROLLBACK that View adds. A second statement, or a write, fails.
+func (s *Store) ViewOneStatement(ctx context.Context, fn func(access.Tx) error) error {
+	return classify(fn(&tx{ctx: ctx, stmts: s.readerStmts, one: &oneStatement{db: s.reader}}))
+}
+
+// oneStatement is the state of a tx of ViewOneStatement.
+type oneStatement struct {
+	db   *sql.DB
+	used bool
+}
+
+var errOneStatement = errors.New("sqlite: a one-statement view ran a second statement or a write")
+
 func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, fn func(access.Tx) error, write bool) error {
 	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -235,9 +259,10 @@ func isConstraint(err error) bool {
 
 type tx struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    *sql.Tx // nil in a ViewOneStatement
 	stmts *stmtCache
 	local map[string]*sql.Stmt // this transaction's statements, by query
+	one   *oneStatement        // set in a ViewOneStatement
 }
 
 // stmt is the transaction's use of the prepared statement for q.
@@ -257,6 +282,9 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
+	if t.one != nil {
+		return nil, errOneStatement
+	}
 	st, err := t.stmt(q)
 	if err != nil {
 		return nil, err
@@ -265,6 +293,16 @@ func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+	if t.one != nil {
+		if t.one.used {
+			return nil, errOneStatement
+		}
+		t.one.used = true
+		if st := t.stmts.pooled(q); st != nil {
+			return st.QueryContext(t.ctx, args...)
+		}
+		return t.one.db.QueryContext(t.ctx, q, args...)
+	}
 	st, err := t.stmt(q)
 	if err != nil {
 		return nil, err
@@ -274,6 +312,16 @@ func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
 
 // queryRow is QueryRowContext through the statement cache.
 func (t *tx) queryRow(q string, args ...any) scanner {
+	if t.one != nil {
+		if t.one.used {
+			return errRow{errOneStatement}
+		}
+		t.one.used = true
+		if st := t.stmts.pooled(q); st != nil {
+			return st.QueryRowContext(t.ctx, args...)
+		}
+		return t.one.db.QueryRowContext(t.ctx, q, args...)
+	}
 	st, err := t.stmt(q)
 	if err != nil {
 		return errRow{err}
@@ -323,6 +371,51 @@ const clusterCols = `id, account, region, name, arn, status, auth_mode, bootstra
 
 func (t *tx) GetCluster(key access.ClusterKey) (*access.Cluster, error) {
 	return scanCluster(t.queryRow(`SELECT `+clusterCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name))
+}
+
+const clusterSummaryCols = `id, account, region, name, arn, status, auth_mode, bootstrap_admin, created_at, revision`
+
+func (t *tx) GetClusterSummary(key access.ClusterKey) (*access.Cluster, error) {
+	var c access.Cluster
+	err := t.queryRow(`SELECT `+clusterSummaryCols+` FROM clusters WHERE account = ? AND region = ? AND name = ?`, key.Account, key.Region, key.Name).
+		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (t *tx) GetClusterEntry(key access.ClusterKey, principalARN string) (*access.Cluster, *access.AccessEntry, error) {
+	var c access.Cluster
+	var principal, arn, typ, username, groups, tags, principalID sql.NullString
+	var created, modified sql.NullInt64
+	err := t.queryRow(`SELECT c.id, c.account, c.region, c.name, c.arn, c.status, c.auth_mode, c.bootstrap_admin, c.created_at, c.revision,
+ e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id
+ FROM clusters c LEFT JOIN access_entries e ON e.cluster_id = c.id AND e.principal_arn = ?
+ WHERE c.account = ? AND c.region = ? AND c.name = ?`, principalARN, key.Account, key.Region, key.Name).
+		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision,
+			&principal, &arn, &typ, &username, &groups, &tags, &created, &modified, &principalID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, access.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !principal.Valid {
+		return &c, nil, access.ErrNotFound
+	}
+	e := access.AccessEntry{ClusterID: c.ID, ClusterName: c.Name, PrincipalARN: principal.String, ARN: arn.String, Type: typ.String,
+		Username: username.String, CreatedAt: access.Millis(created.Int64), ModifiedAt: access.Millis(modified.Int64), PrincipalID: principalID.String}
+	if err := json.Unmarshal([]byte(groups.String), &e.KubernetesGroups); err != nil {
+		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
+	}
+	if err := json.Unmarshal([]byte(tags.String), &e.Tags); err != nil {
+		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
+	}
+	return &c, &e, nil
 }
 
 // scanner is *sql.Row or *sql.Rows.
@@ -442,6 +535,52 @@ ON CONFLICT (cluster_id, principal_arn, policy_arn) DO UPDATE SET scope_type = e
 		return access.ErrNotFound // the entry is gone
 	}
 	return err
+}
+
+func (t *tx) GetEntryAccess(key access.EntryKey) (*access.AccessEntry, []access.Association, error) {
+	rows, err := t.query(`SELECT `+entryCols+`, a.policy_arn, a.scope_type, a.namespaces, a.associated_at, a.modified_at
+ FROM access_entries e JOIN clusters c ON c.id = e.cluster_id
+ LEFT JOIN policy_associations a ON a.cluster_id = e.cluster_id AND a.principal_arn = e.principal_arn
+ WHERE e.cluster_id = ? AND e.principal_arn = ? ORDER BY a.policy_arn`, key.ClusterID, key.PrincipalARN)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var e access.AccessEntry
+	var groups, tags string
+	var policyARN, scope, ns sql.NullString
+	var associated, modified sql.NullInt64
+	as := []access.Association{}
+	found := false
+	for rows.Next() {
+		if err := rows.Scan(&e.ClusterID, &e.ClusterName, &e.PrincipalARN, &e.ARN, &e.Type, &e.Username, &groups, &tags, &e.CreatedAt, &e.ModifiedAt, &e.PrincipalID,
+			&policyARN, &scope, &ns, &associated, &modified); err != nil {
+			return nil, nil, err
+		}
+		found = true
+		if !policyARN.Valid {
+			continue // no associations
+		}
+		a := access.Association{ClusterID: e.ClusterID, PrincipalARN: e.PrincipalARN, PolicyARN: policyARN.String, ScopeType: scope.String,
+			AssociatedAt: access.Millis(associated.Int64), ModifiedAt: access.Millis(modified.Int64)}
+		if err := json.Unmarshal([]byte(ns.String), &a.Namespaces); err != nil {
+			return nil, nil, err
+		}
+		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if !found {
+		return nil, nil, access.ErrNotFound
+	}
+	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
+	}
+	return &e, as, nil
 }
 
 const assocCols = `cluster_id, principal_arn, policy_arn, scope_type, namespaces, associated_at, modified_at`

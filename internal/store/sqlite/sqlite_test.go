@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -142,5 +143,76 @@ func TestGroupCommitSurvivesAPanickingCall(t *testing.T) {
 	}
 	if err := s.Update(ctx, func(access.Tx) error { return nil }); err != nil {
 		t.Fatalf("store unusable after a panic: %v", err)
+	}
+}
+
+// TestViewOneStatement: a one-statement view answers what View answers, sees every committed
+// write at once (file and in-memory databases), and refuses a second statement and any write.
+func TestViewOneStatement(t *testing.T) {
+	for _, path := range []string{filepath.Join(t.TempDir(), "o.db"), ":memory:"} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sqlite.Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var _ access.OneStatementViewer = s
+			c := &access.Cluster{ID: "id-1", Account: "012345678910", Region: "us-west-2", Name: "web",
+				ARN: "arn:aws:eks:us-west-2:012345678910:cluster/web", Status: access.ClusterActive, AuthenticationMode: access.ModeAPI}
+			if err := s.Update(ctx, func(tx access.Tx) error { return tx.InsertCluster(c) }); err != nil {
+				t.Fatal(err)
+			}
+			key := c.Key()
+			// Many rounds, so that the statement is read both before and after the pool has
+			// prepared it.
+			for i := 0; i < 50; i++ {
+				principal := fmt.Sprintf("arn:aws:iam::012345678910:role/r-%d", i)
+				if err := s.ViewOneStatement(ctx, func(tx access.Tx) error {
+					_, _, err := tx.GetClusterEntry(key, principal)
+					return err
+				}); !errors.Is(err, access.ErrNotFound) {
+					t.Fatalf("before the write: %v, want not found", err)
+				}
+				e := &access.AccessEntry{ClusterID: c.ID, ClusterName: c.Name, PrincipalARN: principal, ARN: "arn:entry/" + principal,
+					Type: access.TypeStandard, Username: fmt.Sprint("u-", i), KubernetesGroups: []string{"g"}, Tags: map[string]string{}}
+				if err := s.Update(ctx, func(tx access.Tx) error { return tx.InsertAccessEntry(e) }); err != nil {
+					t.Fatal(err)
+				}
+				var got, want *access.AccessEntry
+				if err := s.ViewOneStatement(ctx, func(tx access.Tx) error {
+					_, got, err = tx.GetClusterEntry(key, principal)
+					return err
+				}); err != nil {
+					t.Fatalf("round %d, after the write: %v", i, err)
+				}
+				if err := s.View(ctx, func(tx access.Tx) error {
+					_, want, err = tx.GetClusterEntry(key, principal)
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) || got.Username != e.Username {
+					t.Fatalf("round %d: one-statement view %+v, View %+v", i, got, want)
+				}
+			}
+			err = s.ViewOneStatement(ctx, func(tx access.Tx) error {
+				if _, err := tx.GetClusterSummary(key); err != nil {
+					return err
+				}
+				_, err := tx.GetClusterSummary(key)
+				return err
+			})
+			if err == nil {
+				t.Fatal("a second statement in a one-statement view: no error")
+			}
+			err = s.ViewOneStatement(ctx, func(tx access.Tx) error { return tx.DeleteCluster(c.ID) })
+			if err == nil {
+				t.Fatal("a write in a one-statement view: no error")
+			}
+			if err := s.View(ctx, func(tx access.Tx) error { _, err := tx.GetClusterSummary(key); return err }); err != nil {
+				t.Fatalf("after the refused write: %v", err)
+			}
+		})
 	}
 }

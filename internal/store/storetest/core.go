@@ -11,6 +11,9 @@ import (
 func init() {
 	register(
 		Case{"ClusterCRUD", testClusterCRUD},
+		Case{"ClusterSummary", testClusterSummary},
+		Case{"ClusterEntry", testClusterEntry},
+		Case{"EntryAccess", testEntryAccess},
 		Case{"ClusterIsolation", testClusterIsolation},
 		Case{"ClusterListPaging", testClusterListPaging},
 		Case{"EntryCRUD", testEntryCRUD},
@@ -75,6 +78,198 @@ func testClusterCRUD(t *testing.T, s access.Store) {
 		wantErr(t, tx.UpdateCluster(c), access.ErrNotFound)
 		_, err := tx.GetCluster(c.Key())
 		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+}
+
+// testClusterSummary: GetClusterSummary is GetCluster without tags and spec, follows updates,
+// and answers ErrNotFound for a missing cluster and after a delete.
+func testClusterSummary(t *testing.T, s access.Store) {
+	c := newCluster("111111111111", "us-west-2", "one")
+	other := newCluster("111111111111", "us-east-1", "one")
+	other.ID = "id-other"
+	other.AuthenticationMode = access.ModeConfigMap
+	update(t, s, func(tx access.Tx) error {
+		if err := tx.InsertCluster(c); err != nil {
+			return err
+		}
+		return tx.InsertCluster(other)
+	})
+	want := func(c *access.Cluster, revision int64) *access.Cluster {
+		w := *c
+		w.Tags, w.Spec, w.Revision = nil, access.ClusterSpec{}, revision
+		return &w
+	}
+	view(t, s, func(tx access.Tx) error {
+		got, err := tx.GetClusterSummary(c.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want(c, 1)) {
+			t.Fatalf("summary:\n got %+v\nwant %+v", got, want(c, 1))
+		}
+		got, err = tx.GetClusterSummary(other.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want(other, 1)) {
+			t.Fatalf("summary of the same name in another region:\n got %+v\nwant %+v", got, want(other, 1))
+		}
+		_, err = tx.GetClusterSummary(access.ClusterKey{Account: "111111111111", Region: "us-west-2", Name: "two"})
+		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+	c.Status, c.AuthenticationMode = access.ClusterUpdating, access.ModeAPIAndConfigMap
+	update(t, s, func(tx access.Tx) error { return tx.UpdateCluster(c) })
+	view(t, s, func(tx access.Tx) error {
+		got, err := tx.GetClusterSummary(c.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want(c, 2)) {
+			t.Fatalf("summary after update:\n got %+v\nwant %+v", got, want(c, 2))
+		}
+		return nil
+	})
+	update(t, s, func(tx access.Tx) error { return tx.DeleteCluster(c.ID) })
+	view(t, s, func(tx access.Tx) error {
+		_, err := tx.GetClusterSummary(c.Key())
+		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+}
+
+// testClusterEntry: GetClusterEntry answers what GetClusterSummary and GetAccessEntry answer,
+// in one read, and tells a missing cluster (nil cluster) from a missing entry.
+func testClusterEntry(t *testing.T, s access.Store) {
+	c := newCluster("111111111111", "us-west-2", "one")
+	other := newCluster("111111111111", "us-west-2", "other")
+	e := newEntry(c, "arn:aws:iam::111111111111:role/a")
+	e.Tags = map[string]string{"team": "x"}
+	onlyOther := newEntry(other, "arn:aws:iam::111111111111:role/b")
+	update(t, s, func(tx access.Tx) error {
+		for _, cl := range []*access.Cluster{c, other} {
+			if err := tx.InsertCluster(cl); err != nil {
+				return err
+			}
+		}
+		for _, en := range []*access.AccessEntry{e, newEntry(c, "arn:aws:iam::111111111111:role/a2"), onlyOther} {
+			if err := tx.InsertAccessEntry(en); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	check := func(tx access.Tx, principal string, wantEntry *access.AccessEntry) {
+		t.Helper()
+		summary, err := tx.GetClusterSummary(c.Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotC, gotE, err := tx.GetClusterEntry(c.Key(), principal)
+		if !reflect.DeepEqual(gotC, summary) {
+			t.Fatalf("cluster of %s:\n got %+v\nwant %+v", principal, gotC, summary)
+		}
+		if wantEntry == nil {
+			wantErr(t, err, access.ErrNotFound)
+			if gotE != nil {
+				t.Fatalf("entry %s: got %+v, want none", principal, gotE)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotE, wantEntry) {
+			t.Fatalf("entry %s:\n got %+v\nwant %+v", principal, gotE, wantEntry)
+		}
+	}
+	view(t, s, func(tx access.Tx) error {
+		check(tx, e.PrincipalARN, e)
+		check(tx, onlyOther.PrincipalARN, nil) // another cluster's entry does not leak
+		check(tx, "arn:aws:iam::111111111111:role/none", nil)
+		gotC, gotE, err := tx.GetClusterEntry(access.ClusterKey{Account: "111111111111", Region: "us-west-2", Name: "missing"}, e.PrincipalARN)
+		wantErr(t, err, access.ErrNotFound)
+		if gotC != nil || gotE != nil {
+			t.Fatalf("missing cluster: got %+v, %+v", gotC, gotE)
+		}
+		return nil
+	})
+	e.Username, e.KubernetesGroups, e.ModifiedAt = "v", []string{}, 1700000000009
+	update(t, s, func(tx access.Tx) error { return tx.UpdateAccessEntry(e) })
+	view(t, s, func(tx access.Tx) error {
+		check(tx, e.PrincipalARN, e)
+		return nil
+	})
+	update(t, s, func(tx access.Tx) error { return tx.DeleteAccessEntry(e.Key()) })
+	view(t, s, func(tx access.Tx) error {
+		check(tx, e.PrincipalARN, nil)
+		return nil
+	})
+}
+
+// testEntryAccess: GetEntryAccess answers what GetAccessEntry and ListAssociations answer, for
+// entries with no, one and several associations, and ErrNotFound for a missing entry.
+func testEntryAccess(t *testing.T, s access.Store) {
+	c := newCluster("111111111111", "us-west-2", "one")
+	other := newCluster("111111111111", "us-west-2", "other")
+	none, one, many := newEntry(c, "arn:aws:iam::111111111111:role/none"), newEntry(c, "arn:aws:iam::111111111111:role/one"), newEntry(c, "arn:aws:iam::111111111111:role/many")
+	elsewhere := newEntry(other, many.PrincipalARN)
+	assoc := func(e *access.AccessEntry, policy string, ns ...string) *access.Association {
+		scope := "cluster"
+		if len(ns) > 0 {
+			scope = "namespace"
+		}
+		return &access.Association{ClusterID: e.ClusterID, PrincipalARN: e.PrincipalARN, PolicyARN: "arn:aws:eks::aws:cluster-access-policy/" + policy,
+			ScopeType: scope, Namespaces: append([]string{}, ns...), AssociatedAt: 1700000000003, ModifiedAt: 1700000000004}
+	}
+	update(t, s, func(tx access.Tx) error {
+		for _, cl := range []*access.Cluster{c, other} {
+			if err := tx.InsertCluster(cl); err != nil {
+				return err
+			}
+		}
+		for _, e := range []*access.AccessEntry{none, one, many, elsewhere} {
+			if err := tx.InsertAccessEntry(e); err != nil {
+				return err
+			}
+		}
+		for _, a := range []*access.Association{assoc(one, "AmazonEKSViewPolicy", "a"),
+			assoc(many, "AmazonEKSViewPolicy", "b", "c"), assoc(many, "AmazonEKSAdminPolicy"), assoc(many, "AmazonEKSEditPolicy", "d"),
+			assoc(elsewhere, "AmazonEKSClusterAdminPolicy")} {
+			if err := tx.PutAssociation(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx access.Tx) error {
+		for _, e := range []*access.AccessEntry{none, one, many, elsewhere} {
+			want, err := tx.GetAccessEntry(e.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAs, err := tx.ListAssociations(e.Key(), access.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotAs, err := tx.GetEntryAccess(e.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotAs, wantAs) {
+				t.Fatalf("%s:\n got %+v %+v\nwant %+v %+v", e.PrincipalARN, got, gotAs, want, wantAs)
+			}
+		}
+		_, _, err := tx.GetEntryAccess(access.EntryKey{ClusterID: c.ID, PrincipalARN: "arn:aws:iam::111111111111:role/missing"})
+		wantErr(t, err, access.ErrNotFound)
+		return nil
+	})
+	view(t, s, func(tx access.Tx) error { // the comparison above is not vacuous
+		_, as, err := tx.GetEntryAccess(many.Key())
+		if err != nil || len(as) != 3 {
+			t.Fatalf("associations of %s: %d (%v), want 3", many.PrincipalARN, len(as), err)
+		}
 		return nil
 	})
 }

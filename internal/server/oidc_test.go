@@ -54,6 +54,25 @@ func (k *kubeEnv) review(t *testing.T, cluster, token string) (user.Info, bool) 
 	return u, u != nil
 }
 
+// reviewUntil repeats a review until done accepts its outcome (at most 5 s) and returns the
+// last outcome. It follows a cluster update: DescribeUpdate reads Successful as soon as the
+// update commits, and the webhook index follows that commit a moment later.
+func (k *kubeEnv) reviewUntil(t *testing.T, cluster, token string, done func(u user.Info, why string) bool) (user.Info, string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		u, why := k.reviewWhy(t, cluster, token)
+		if done(u, why) || time.Now().After(deadline) {
+			return u, why
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// accepted and refused are reviewUntil conditions.
+func accepted(u user.Info, _ string) bool { return u != nil }
+func refused(u user.Info, _ string) bool  { return u == nil }
+
 func (k *kubeEnv) reviewWhy(t *testing.T, cluster, token string) (user.Info, string) {
 	t.Helper()
 	resp, ok, err := k.authn(t, cluster, "v1").AuthenticateToken(k.ctx, token)
@@ -80,21 +99,21 @@ func TestOIDCTokenReview(t *testing.T) {
 		GroupsClaim: aws.String("groups"), GroupsPrefix: aws.String("oidc:"), RequiredClaims: map[string]string{"hd": "example.com"},
 	}))
 
-	u, ok := k.review(t, "web", iss.Token(t, good))
-	if !ok {
-		t.Fatal("valid token refused")
+	u, why := k.reviewUntil(t, "web", iss.Token(t, good), accepted)
+	if u == nil {
+		t.Fatalf("valid token refused: %s", why)
 	}
 	if u.GetName() != iss.URL+"#alice" || !slices.Equal(u.GetGroups(), []string{"oidc:dev", "oidc:ops"}) || u.GetUID() != "" {
 		t.Fatalf("user: name %q groups %v uid %q", u.GetName(), u.GetGroups(), u.GetUID())
 	}
 	// An audience list containing the client id, and a single-string groups claim.
-	u, ok = k.review(t, "web", iss.Token(t, with(good, "aud", []string{"other", "kubernetes"}, "groups", "admins")))
+	u, ok := k.review(t, "web", iss.Token(t, with(good, "aud", []string{"other", "kubernetes"}, "groups", "admins")))
 	if !ok || !slices.Equal(u.GetGroups(), []string{"oidc:admins"}) {
 		t.Fatalf("audience list / string groups: ok=%v %v", ok, u)
 	}
 
 	now := time.Now()
-	refused := []struct{ name, token, why string }{
+	refusals := []struct{ name, token, why string }{
 		{"wrong audience", iss.Token(t, with(good, "aud", "someone-else")), "expected audience"},
 		{"expired", iss.Token(t, with(good, "exp", now.Add(-time.Minute).Unix(), "iat", now.Add(-time.Hour).Unix())), "token expired"},
 		{"not yet valid (nbf)", iss.Token(t, with(good, "nbf", now.Add(time.Hour).Unix())), "nbf"},
@@ -107,7 +126,7 @@ func TestOIDCTokenReview(t *testing.T) {
 		{"bad signature", tamper(iss.Token(t, good)), "signature"},
 		{"not a JWT", "a.b.c", "JWT payload"},
 	}
-	for _, c := range refused {
+	for _, c := range refusals {
 		if u, why := k.reviewWhy(t, "web", c.token); u != nil || !strings.Contains(why, c.why) {
 			t.Errorf("%s: user %v, reason %q, want a refusal mentioning %q", c.name, u, why, c.why)
 		}
@@ -137,7 +156,7 @@ func TestOIDCTokenReview(t *testing.T) {
 
 	// Disassociation: once it completes, the provider's tokens are refused.
 	waitSuccessful(t, k.ctx, k.alice, "web", k.disassociateOIDC(t, "web", "corp"))
-	if _, ok := k.review(t, "web", iss.Token(t, good)); ok {
+	if u, _ := k.reviewUntil(t, "web", iss.Token(t, good), refused); u != nil {
 		t.Fatal("token accepted after the identity provider config was disassociated")
 	}
 	req, _ := http.NewRequest("GET", k.s.URL()+"/metrics", nil)
@@ -184,9 +203,9 @@ func TestOIDCUsernameClaimsAndPrefixes(t *testing.T) {
 		waitSuccessful(t, k.ctx, k.alice, c.cluster, k.associateOIDC(t, c.cluster, req))
 	}
 	for _, c := range cases {
-		u, ok := k.review(t, c.cluster, iss.Token(t, claims))
-		if !ok || u.GetName() != c.wantName || !slices.Equal(u.GetGroups(), c.wantGroups) {
-			t.Errorf("%s: ok=%v user %v, want %q %v", c.cluster, ok, u, c.wantName, c.wantGroups)
+		u, why := k.reviewUntil(t, c.cluster, iss.Token(t, claims), accepted)
+		if u == nil || u.GetName() != c.wantName || !slices.Equal(u.GetGroups(), c.wantGroups) {
+			t.Errorf("%s: user %v (%s), want %q %v", c.cluster, u, why, c.wantName, c.wantGroups)
 		}
 	}
 	// The email claim requires email_verified to be true when present.
@@ -218,8 +237,8 @@ func TestOIDCConfigStatusGatesTokens(t *testing.T) {
 		t.Fatal("CREATING config accepted a token")
 	}
 	waitSuccessful(t, k.ctx, k.alice, "web", id)
-	if _, ok := k.review(t, "web", tok); !ok {
-		t.Fatal("ACTIVE config refused a token")
+	if u, why := k.reviewUntil(t, "web", tok, accepted); u == nil {
+		t.Fatalf("ACTIVE config refused a token: %s", why)
 	}
 	id = k.disassociateOIDC(t, "web", "corp")
 	if cfg, _ := describeIdP(k.ctx, k.alice, "web", "corp"); cfg == nil || cfg.Status != ekstypes.ConfigStatusDeleting {
@@ -229,7 +248,7 @@ func TestOIDCConfigStatusGatesTokens(t *testing.T) {
 		t.Fatal("DELETING config accepted a token")
 	}
 	waitSuccessful(t, k.ctx, k.alice, "web", id)
-	if _, ok := k.review(t, "web", tok); ok {
+	if u, _ := k.reviewUntil(t, "web", tok, refused); u != nil {
 		t.Fatal("disassociated config accepted a token")
 	}
 }

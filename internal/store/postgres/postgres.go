@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/store/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -34,7 +35,7 @@ import (
 var migrations embed.FS
 
 // IdempotencyTTL is how long a clientRequestToken is remembered.
-const IdempotencyTTL = 24 * time.Hour
+const IdempotencyTTL = sqlstore.IdempotencyTTL
 
 // TxTimeout bounds one transaction, retries included: a request fails with ErrUnavailable
 // rather than wait longer for the database.
@@ -168,6 +169,7 @@ func (s *Store) attempt(ctx context.Context, fn func(access.Tx) error, opts *sql
 		return err, isConnection(err)
 	}
 	t := &tx{ctx: ctx, tx: sqlTx}
+	t.Reads.Q = t
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		if t.failed != nil && !errors.Is(err, t.failed) && retryable(t.failed) {
@@ -244,6 +246,8 @@ func inserted(res sql.Result, err error) error {
 }
 
 type tx struct {
+	sqlstore.Reads // the reads, through Query and QueryRow
+
 	ctx context.Context
 	tx  *sql.Tx
 	// failed is the first database error: the transaction is aborted after it.
@@ -262,12 +266,13 @@ func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 	return res, t.note(err)
 }
 
-func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+// Query and QueryRow implement sqlstore.Querier.
+func (t *tx) Query(q string, args ...any) (*sql.Rows, error) {
 	rows, err := t.tx.QueryContext(t.ctx, rebind(q), args...)
 	return rows, t.note(err)
 }
 
-func (t *tx) queryRow(q string, args ...any) scanner {
+func (t *tx) QueryRow(q string, args ...any) sqlstore.Scanner {
 	return noteRow{t, t.tx.QueryRowContext(t.ctx, rebind(q), args...)}
 }
 

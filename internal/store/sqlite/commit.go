@@ -94,6 +94,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 			continue
 		}
 		t := &tx{ctx: context.WithoutCancel(r.ctx), tx: sqlTx, stmts: s.writerStmts}
+		t.Reads.Q = t
 		if err := callFn(r.fn, t); err != nil {
 			r.err = classify(err)
 			_, rerr := sqlTx.ExecContext(bctx, "ROLLBACK TO w")

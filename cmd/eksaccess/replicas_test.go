@@ -50,6 +50,10 @@ accounts:
           - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "eks:*", Resource: "*"}]}
 ` + replicaRoles()
 
+// loadRoles is how many roles the outage test's load may create entries for: more than it
+// creates before, during and shortly after the outage, so it never runs out before recovery.
+const loadRoles = 5000
+
 // replicaRoles are the roles the tests create access entries for (sigv4 accepts only
 // principals that exist).
 func replicaRoles() string {
@@ -58,7 +62,7 @@ func replicaRoles() string {
 	for i := range 10 {
 		names = append(names, fmt.Sprintf("race-%d", i), fmt.Sprintf("token-%d", i))
 	}
-	for i := range 400 {
+	for i := range loadRoles {
 		names = append(names, fmt.Sprintf("load-%d", i))
 	}
 	for _, n := range names {
@@ -507,7 +511,7 @@ func TestReplicasSurvivePostgresOutage(t *testing.T) {
 				default:
 				}
 				mu.Lock()
-				if next >= 20000 { // a safety cap: the load runs until stopLoad, after recovery
+				if next >= loadRoles { // the load runs until stopLoad, after recovery
 					mu.Unlock()
 					return
 				}

@@ -99,8 +99,8 @@ type request struct {
 	// Body is the request body; once validate has checked it against the model, only the
 	// members the operation's input shape knows.
 	Body []byte
-	ID     string
-	Op     string // the operation name
+	ID   string
+	Op   string // the operation name
 	// entry is the access entry that authorizing DescribeAccessEntry read (to name the
 	// resource); the operation answers it rather than reading it again.
 	entry *access.AccessEntry

@@ -191,6 +191,9 @@ func (op *Operation) ValidationError() string {
 	return clientErrorPreference[0]
 }
 
+// ValidationErrorDeclared reports whether op declares the exception ValidationError answers.
+func (op *Operation) ValidationErrorDeclared() bool { return op.Declares(op.ValidationError()) }
+
 // Reduce returns the model src (a botocore service-2.json) reduced to ops and the shapes they
 // reach, without documentation, as indented JSON with sorted keys (the embedded file).
 func Reduce(src []byte, ops []string) ([]byte, error) {

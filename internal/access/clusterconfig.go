@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+
+	"github.com/eksaccess/eksaccess/internal/eksapi/model"
 )
 
 // UpdateClusterConfig starts one cluster update. Each member of the request is one kind of
@@ -291,8 +293,9 @@ func (in *UpdateClusterConfigInput) planVpcConfig(cl *Cluster) ([]UpdateParam, U
 	return params, UpdateChange{VPC: change}, nil
 }
 
-// LogTypes are the control plane log types (LogType enum), in the order EKS lists them.
-var LogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+// LogTypes are the control plane log types: the EKS model's LogType enum, in its order (the
+// order EKS lists them in).
+var LogTypes = model.EKS().Shapes["LogType"].Enum
 
 // logState reads which log types a cluster's logging member enables.
 func logState(logging map[string]any) map[string]bool {

@@ -220,14 +220,10 @@ func (r *request) decode(v any) error {
 }
 
 func serializationError(err error) error {
-	var te *json.UnmarshalTypeError
+	// Wrong member types are found by validate (validate.go) on the generic decode; the typed
+	// decodes after it see only members of the model's types.
 	var se *json.SyntaxError
 	switch {
-	case errors.As(err, &te):
-		if te.Field == "" {
-			return errNotObject(te.Value)
-		}
-		return errWrongType(te.Field, jsonKind(te.Type.String()), te.Value)
 	case errors.As(err, &se):
 		return access.NewError(access.CodeSerialization, fmt.Sprintf("The request body is not valid JSON: %v (at byte %d)", se, se.Offset))
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -247,22 +243,6 @@ func errWrongType(member, want, got string) *access.Error {
 
 func errNotObject(got string) *access.Error {
 	return access.NewError(access.CodeSerialization, "The request body must be a JSON object, not "+got)
-}
-
-func jsonKind(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "*[]"):
-		return "a list"
-	case strings.HasPrefix(goType, "map["):
-		return "a map"
-	case strings.Contains(goType, "string"):
-		return "a string"
-	case strings.Contains(goType, "bool"):
-		return "a boolean"
-	case strings.Contains(goType, "int"), strings.Contains(goType, "float"):
-		return "a number"
-	}
-	return "a structure"
 }
 
 // validationCode is the exception the operation declares for invalid input.

@@ -3,9 +3,10 @@ package eksapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -154,7 +155,7 @@ func (c *checker) structure(path string, s *model.Shape, obj map[string]any) (ma
 		}
 	}
 	out := make(map[string]any, len(obj))
-	for _, name := range sortedKeys(obj) {
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
 		p := memberPath(path, name)
 		ref, ok := s.Members[name]
 		v := obj[name]
@@ -215,7 +216,7 @@ func (c *checker) value(path string, ref *model.Ref, v any) (any, error) {
 			return nil, err
 		}
 		out := make(map[string]any, len(obj))
-		for _, k := range sortedKeys(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if _, err := c.value(path+" key", s.Key, k); err != nil {
 				return nil, err
 			}
@@ -264,7 +265,7 @@ func (c *checker) value(path string, ref *model.Ref, v any) (any, error) {
 }
 
 func (c *checker) str(path string, s *model.Shape, v string) error {
-	if len(s.Enum) > 0 && !contains(s.Enum, v) {
+	if len(s.Enum) > 0 && !slices.Contains(s.Enum, v) {
 		if c.output {
 			return fmt.Errorf("%s: %q is not one of %v", path, v, s.Enum)
 		}
@@ -349,24 +350,6 @@ func patternFor(p string) *regexp.Regexp {
 	re := regexp.MustCompile(`^(?:` + p + `)$`)
 	patterns.Store(p, re)
 	return re
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func contains(list []string, v string) bool {
-	for _, e := range list {
-		if e == v {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckOutput checks a 200 response body of op against the operation's output shape: no

@@ -11,7 +11,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -77,24 +78,10 @@ type Shape struct {
 }
 
 // MemberNames returns the shape's member names, sorted.
-func (s *Shape) MemberNames() []string {
-	names := make([]string, 0, len(s.Members))
-	for n := range s.Members {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (s *Shape) MemberNames() []string { return slices.Sorted(maps.Keys(s.Members)) }
 
 // IsRequired reports whether member is required in s.
-func (s *Shape) IsRequired(member string) bool {
-	for _, r := range s.Required {
-		if r == member {
-			return true
-		}
-	}
-	return false
-}
+func (s *Shape) IsRequired(member string) bool { return slices.Contains(s.Required, member) }
 
 var (
 	eks    *Model
@@ -291,7 +278,7 @@ func shapeRefs(m map[string]any) []string {
 		}
 	}
 	if members, ok := m["members"].(map[string]any); ok {
-		for _, k := range sortedKeys(members) {
+		for _, k := range slices.Sorted(maps.Keys(members)) {
 			ref(members[k])
 		}
 	}
@@ -299,13 +286,4 @@ func shapeRefs(m map[string]any) []string {
 	ref(m["key"])
 	ref(m["value"])
 	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

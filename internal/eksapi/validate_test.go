@@ -1,8 +1,11 @@
 package eksapi
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/eksaccess/eksaccess/internal/access"
 )
 
 func TestCheckOutput(t *testing.T) {
@@ -27,6 +30,37 @@ func TestCheckOutput(t *testing.T) {
 			t.Errorf("%s %s: %v", tc.op, tc.body, err)
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s %s: got %v, want %q", tc.op, tc.body, err, tc.err)
+		}
+	}
+}
+
+const benchCreateCluster = `{"name":"bench","roleArn":"arn:aws:iam::012345678910:role/eks","resourcesVpcConfig":{"subnetIds":["subnet-1","subnet-2"]},
+"kubernetesNetworkConfig":{"ipFamily":"ipv4"},"logging":{"clusterLogging":[{"types":["api","audit"],"enabled":true}]},
+"tags":{"team":"a","env":"dev"},"accessConfig":{"authenticationMode":"API"},"encryptionConfig":[{"resources":["secrets"],"provider":{"keyArn":"arn:aws:kms:us-west-2:012345678910:key/k"}}]}`
+
+func benchRequest() *request {
+	hr := httptest.NewRequest("POST", "/clusters", nil)
+	return &request{Request: hr, Op: "CreateCluster", Body: []byte(benchCreateCluster)}
+}
+
+// BenchmarkDecodeCreateCluster is the baseline: the typed decode every CreateCluster does.
+func BenchmarkDecodeCreateCluster(b *testing.B) {
+	r := benchRequest()
+	for b.Loop() {
+		var in access.CreateClusterInput
+		if err := r.decode(&in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateCreateCluster is the model validation of the same request.
+func BenchmarkValidateCreateCluster(b *testing.B) {
+	a := &API{}
+	for b.Loop() {
+		r := benchRequest()
+		if err := a.validate(r); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

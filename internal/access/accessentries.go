@@ -36,9 +36,6 @@ func (s *Service) SetPrincipalResolver(r PrincipalResolver) { s.resolve = r }
 
 // CreateAccessEntry creates an access entry for an IAM principal.
 func (s *Service) CreateAccessEntry(ctx context.Context, c Caller, in CreateAccessEntryInput) (*AccessEntry, error) {
-	if in.PrincipalARN == "" {
-		return nil, MissingParameter("principalArn")
-	}
 	typ := TypeStandard
 	if in.Type != nil && *in.Type != "" {
 		typ = *in.Type

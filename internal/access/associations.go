@@ -36,46 +36,38 @@ func resolvePolicy(arn, partition string) (*policy.Policy, error) {
 	return p, nil
 }
 
+// validateScope applies the scope rules the model cannot say (it requires accessScope and
+// limits type to cluster and namespace).
 func validateScope(in *AccessScopeInput) (string, []string, error) {
-	if in == nil {
-		return "", nil, MissingParameter("accessScope")
-	}
 	if in.Type == nil || *in.Type == "" {
 		return "", nil, MissingParameter("accessScope.type")
 	}
-	switch typ := *in.Type; typ {
-	case string(policy.ScopeCluster):
+	if typ := *in.Type; typ != string(policy.ScopeNamespace) {
 		if len(in.Namespaces) > 0 {
 			return "", nil, errScopeClusterNamespaces()
 		}
 		return typ, []string{}, nil
-	case string(policy.ScopeNamespace):
-		if len(in.Namespaces) == 0 {
-			return "", nil, errScopeNeedsNamespace()
-		}
-		seen := make(map[string]bool, len(in.Namespaces))
-		out := make([]string, 0, len(in.Namespaces))
-		for _, ns := range in.Namespaces {
-			if !policy.ValidNamespacePattern(ns) {
-				return "", nil, errScopeNamespace(ns)
-			}
-			if !seen[ns] {
-				seen[ns] = true
-				out = append(out, ns)
-			}
-		}
-		return typ, out, nil
-	default:
-		return "", nil, errScopeType(typ)
 	}
+	if len(in.Namespaces) == 0 {
+		return "", nil, errScopeNeedsNamespace()
+	}
+	seen := make(map[string]bool, len(in.Namespaces))
+	out := make([]string, 0, len(in.Namespaces))
+	for _, ns := range in.Namespaces {
+		if !policy.ValidNamespacePattern(ns) {
+			return "", nil, errScopeNamespace(ns)
+		}
+		if !seen[ns] {
+			seen[ns] = true
+			out = append(out, ns)
+		}
+	}
+	return *in.Type, out, nil
 }
 
 // AssociateAccessPolicy associates a policy with an entry, or replaces the scope of an
 // existing association (associatedAt kept, modifiedAt moved).
 func (s *Service) AssociateAccessPolicy(ctx context.Context, c Caller, in AssociateAccessPolicyInput) (*Association, error) {
-	if in.PolicyARN == "" {
-		return nil, MissingParameter("policyArn")
-	}
 	pol, err := resolvePolicy(in.PolicyARN, c.Partition())
 	if err != nil {
 		return nil, err

@@ -7,7 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
+
+	"github.com/eksaccess/eksaccess/internal/eksapi/model"
 )
 
 // UpdateClusterConfig starts one cluster update. Each member of the request is one kind of
@@ -171,9 +172,6 @@ func (in *UpdateClusterConfigInput) kinds() (types []string, plans []planFunc) {
 
 // UpdateClusterConfig starts an update of a cluster's configuration.
 func (s *Service) UpdateClusterConfig(ctx context.Context, c Caller, in UpdateClusterConfigInput) (*Update, error) {
-	if in.Name == "" {
-		return nil, MissingParameter("name")
-	}
 	types, plans := in.kinds()
 	switch {
 	case len(types) == 0:
@@ -224,9 +222,6 @@ func (in *UpdateClusterConfigInput) planAccessConfig(cl *Cluster) ([]UpdateParam
 		return nil, UpdateChange{}, MissingParameter("accessConfig.authenticationMode")
 	}
 	to, from := *m, cl.AuthenticationMode
-	if !validAuthMode(to) {
-		return nil, UpdateChange{}, errInvalidAuthMode(to)
-	}
 	if !(from == ModeConfigMap && to == ModeAPIAndConfigMap) && !(from == ModeAPIAndConfigMap && to == ModeAPI) {
 		return nil, UpdateChange{}, errUnsupportedModeUpdate(cl.Name, from, to)
 	}
@@ -298,8 +293,9 @@ func (in *UpdateClusterConfigInput) planVpcConfig(cl *Cluster) ([]UpdateParam, U
 	return params, UpdateChange{VPC: change}, nil
 }
 
-// LogTypes are the control plane log types (LogType enum), in the order EKS lists them.
-var LogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+// LogTypes are the control plane log types: the EKS model's LogType enum, in its order (the
+// order EKS lists them in).
+var LogTypes = model.EKS().Shapes["LogType"].Enum
 
 // logState reads which log types a cluster's logging member enables.
 func logState(logging map[string]any) map[string]bool {
@@ -355,10 +351,7 @@ func (in *UpdateClusterConfigInput) planLogging(cl *Cluster) ([]UpdateParam, Upd
 		if s.Enabled == nil {
 			return nil, UpdateChange{}, MissingParameter("logging.clusterLogging.enabled")
 		}
-		for _, t := range s.Types {
-			if !slices.Contains(LogTypes, t) {
-				return nil, UpdateChange{}, errInvalidValue("logging type", t, strings.Join(LogTypes, ", "))
-			}
+		for _, t := range s.Types { // LogType values (the model's enum)
 			next[t] = *s.Enabled
 		}
 	}
@@ -378,9 +371,6 @@ func (in *UpdateClusterConfigInput) planUpgradePolicy(cl *Cluster) ([]UpdatePara
 	st := in.UpgradePolicy.SupportType
 	if st == nil || *st == "" {
 		return nil, UpdateChange{}, MissingParameter("upgradePolicy.supportType")
-	}
-	if *st != "STANDARD" && *st != "EXTENDED" {
-		return nil, UpdateChange{}, errInvalidValue("upgradePolicy.supportType", *st, "STANDARD, EXTENDED")
 	}
 	cur, _ := extraMember(cl.Spec, "upgradePolicy", "supportType").(string)
 	if cur == "" {
@@ -415,15 +405,10 @@ func (in *UpdateClusterConfigInput) planDeletionProtection(cl *Cluster) ([]Updat
 	return []UpdateParam{{Type: ParamDeletionProtection, Value: boolString(want)}}, UpdateChange{Extra: map[string]any{"deletionProtection": want}}, nil
 }
 
-var controlPlaneTiers = []string{"standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl"}
-
 func (in *UpdateClusterConfigInput) planControlPlaneScaling(cl *Cluster) ([]UpdateParam, UpdateChange, error) {
 	t := in.ControlPlaneScalingConfig.Tier
 	if t == nil || *t == "" {
 		return nil, UpdateChange{}, MissingParameter("controlPlaneScalingConfig.tier")
-	}
-	if !slices.Contains(controlPlaneTiers, *t) {
-		return nil, UpdateChange{}, errInvalidValue("controlPlaneScalingConfig.tier", *t, strings.Join(controlPlaneTiers, ", "))
 	}
 	cur, _ := extraMember(cl.Spec, "controlPlaneScalingConfig", "tier").(string)
 	if cur == "" {
@@ -505,7 +490,7 @@ func (in *UpdateClusterConfigInput) planAutoMode(cl *Cluster) ([]UpdateParam, Up
 		if cc.NodePools != nil {
 			for _, p := range cc.NodePools {
 				if !slices.Contains(autoModeNodePools, p) {
-					return nil, UpdateChange{}, errInvalidValue("computeConfig.nodePools", p, strings.Join(autoModeNodePools, ", "))
+					return nil, UpdateChange{}, errInvalidValue("computeConfig.nodePools", p, autoModeNodePools)
 				}
 			}
 			pools := make([]any, len(cc.NodePools))

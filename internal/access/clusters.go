@@ -51,20 +51,10 @@ type CreateClusterInput struct {
 
 // CreateCluster creates an ACTIVE cluster.
 func (s *Service) CreateCluster(ctx context.Context, c Caller, in CreateClusterInput) (*Cluster, error) {
-	if in.Name == "" {
-		return nil, MissingParameter("name")
-	}
-	if !clusterRe.MatchString(in.Name) {
-		return nil, errClusterName(in.Name)
-	}
-	if in.RoleARN == "" {
-		return nil, MissingParameter("roleArn")
-	}
+	// The model's rules (required name, roleArn and resourcesVpcConfig, the name's pattern and
+	// length, enums, tag limits) were checked by the wire layer's validator.
 	if p, ok := ParsePrincipalARN(in.RoleARN); !ok || p.Kind != "role" {
 		return nil, errRoleARN(in.RoleARN)
-	}
-	if in.ResourcesVPCConfig == nil {
-		return nil, MissingParameter("resourcesVpcConfig")
 	}
 	version := in.Version
 	if version == "" {
@@ -79,9 +69,6 @@ func (s *Service) CreateCluster(ctx context.Context, c Caller, in CreateClusterI
 	if ac := in.AccessConfig; ac != nil {
 		if ac.AuthenticationMode != nil {
 			mode = *ac.AuthenticationMode
-			if !validAuthMode(mode) {
-				return nil, errInvalidAuthMode(mode)
-			}
 		}
 		if ac.BootstrapClusterCreatorAdminPermissions != nil {
 			bootstrap = *ac.BootstrapClusterCreatorAdminPermissions
@@ -198,12 +185,23 @@ func (s *Service) ListClusters(ctx context.Context, c Caller, p Page) (names []s
 }
 
 // DeleteCluster deletes a cluster with its access entries and associations and returns it
-// with status DELETING, as EKS does.
+// with status DELETING, as EKS does. A cluster with deletion protection on, or with an update
+// in progress, is refused.
 func (s *Service) DeleteCluster(ctx context.Context, c Caller, name string) (*Cluster, error) {
 	var out *Cluster
 	err := s.update(ctx, func(tx Tx) error {
 		cl, err := cluster(tx, c, name)
 		if err != nil {
+			return err
+		}
+		// Deletion protection holds an ACTIVE (or UPDATING) cluster; EKS lets a creating,
+		// failed or deleting cluster go even when it is on (user guide).
+		if on, _ := cl.Spec.Extra["deletionProtection"].(bool); on && (cl.Status == ClusterActive || cl.Status == ClusterUpdating) {
+			return errDeletionProtected(cl.Name)
+		}
+		if _, err := tx.InProgressUpdate(cl.ID); err == nil {
+			return errDeleteUpdateInProgress(cl.Name)
+		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		if err := tx.DeleteCluster(cl.ID); err != nil {

@@ -188,20 +188,8 @@ func errIdempotencyMismatch() *Error {
 	return InvalidParameter("The clientRequestToken has already been used for a request with different parameters. Use a new clientRequestToken for a different request.")
 }
 
-// chosen
-func errInvalidAuthMode(mode string) *Error {
-	return InvalidParameter("The specified authenticationMode %q is invalid. Valid values are [API, API_AND_CONFIG_MAP, CONFIG_MAP]", mode)
-}
-
-// chosen
-func errClusterName(name string) *Error {
-	return InvalidParameter("The cluster name %q is invalid: it must be 1 to 100 characters, start with an alphanumeric character and contain only alphanumeric characters, hyphens and underscores", name)
-}
-
-// MissingParameter reports a required member that the request lacks (chosen).
-func MissingParameter(name string) *Error {
-	return InvalidParameter("The request must contain the parameter %s", name)
-}
+// MissingParameter reports a member the domain needs that the request lacks (chosen).
+func MissingParameter(name string) *Error { return ErrRequired(CodeInvalidParameter, name) }
 
 // chosen
 func errRoleARN(arn string) *Error {
@@ -213,27 +201,60 @@ func errVersion(v string) *Error {
 	return InvalidParameter("The specified Kubernetes version %q is not supported", v)
 }
 
-// ErrMaxResults is the message for a maxResults outside 1..100 (chosen).
-func ErrMaxResults() *Error {
-	return InvalidParameter("maxResults must be between 1 and 100")
+// Requests that break their operation's input shape in the EKS model (the validator in
+// internal/eksapi). code is the exception the operation declares for them
+// (model.Operation.ValidationError); member is the member's path, e.g. logging.clusterLogging[0].types[1].
+
+// ErrRequired: a required member is missing (chosen).
+func ErrRequired(code, member string) *Error {
+	return newErrorf(code, "The request must contain the parameter %s", member)
+}
+
+// ErrEnum: a value outside the member's enum (chosen).
+func ErrEnum(code, member, value string, valid []string) *Error {
+	return newErrorf(code, "The specified %s %q is invalid. Valid values are [%s]", member, value, strings.Join(valid, ", "))
+}
+
+// ErrPattern: a string that does not match the member's pattern; EKS's wording for names.
+func ErrPattern(code, member, pattern string) *Error {
+	return newErrorf(code, "The parameter %s contains invalid characters. It should conform to the regular expression \"%s\"", member, pattern)
+}
+
+// ErrBounds: a length, count or number outside the member's min/max (chosen). unit is
+// "characters", "items" or "entries", or "" for a number. min or max may be nil.
+func ErrBounds(code, member, unit string, min, max *float64) *Error {
+	var rng string
+	switch {
+	case min != nil && max != nil:
+		rng = fmt.Sprintf("between %d and %d", int64(*min), int64(*max))
+	case min != nil:
+		rng = fmt.Sprintf("at least %d", int64(*min))
+	default:
+		rng = fmt.Sprintf("at most %d", int64(*max))
+	}
+	if unit == "" {
+		return newErrorf(code, "%s must be %s", member, rng)
+	}
+	return newErrorf(code, "%s must have %s %s", member, rng, unit)
+}
+
+// ErrNotNumber: a query-string member of a numeric shape that is not a number (chosen).
+func ErrNotNumber(code, member, value string) *Error {
+	return newErrorf(code, "The specified %s %q is not a valid number", member, value)
 }
 
 // ErrNextToken is returned for a nextToken this server did not issue (chosen).
-func ErrNextToken() *Error {
-	return InvalidParameter("The nextToken provided is invalid")
+func ErrNextToken(code string) *Error {
+	return NewError(code, "The nextToken provided is invalid")
 }
 
-// Tag rules (chosen wording; limits from the model).
+// ErrIncludeValue: ListClusters' include takes only "all" (the model's documentation; chosen wording).
+func ErrIncludeValue(value string) *Error {
+	return ErrEnum(CodeInvalidParameter, "include", value, []string{"all"})
+}
+
 func errTooManyTags() *Error {
 	return InvalidParameter("The number of tags must not exceed 50")
-}
-
-func errTagKey(k string) *Error {
-	return InvalidParameter("Tag key %q is invalid: tag keys must be between 1 and 128 characters", k)
-}
-
-func errTagValue(k string) *Error {
-	return InvalidParameter("Tag value for key %q is invalid: tag values must be at most 256 characters", k)
 }
 
 func errTagReserved(k string) *Error {
@@ -277,11 +298,6 @@ func errScopeNeedsNamespace() *Error {
 }
 
 // chosen
-func errScopeType(typ string) *Error {
-	return InvalidParameter("The specified accessScope type %q is invalid. Valid types are [cluster, namespace]", typ)
-}
-
-// chosen
 func errScopeNamespace(ns string) *Error {
 	return InvalidParameter("The namespace %q in accessScope is invalid: use a Kubernetes namespace name, optionally ending with a single * wildcard", ns)
 }
@@ -292,6 +308,17 @@ func errAssociationNotFound(cluster string) *Error {
 }
 
 // Identity provider configs, updates, tags.
+
+// errDeleteUpdateInProgress: EKS's wording (public issue threads, e.g. aws/containers-roadmap#1511).
+func errDeleteUpdateInProgress(cluster string) *Error {
+	return newErrorf(CodeResourceInUse, "Cannot delete because cluster %s currently has an update in progress", cluster).withCluster(cluster)
+}
+
+// errDeletionProtected: the exception is EKS's (user guide, "Protect EKS clusters from
+// accidental deletion"); the wording is chosen.
+func errDeletionProtected(cluster string) *Error {
+	return newErrorf(CodeInvalidRequest, "Cannot delete cluster %s because deletion protection is enabled. Disable deletion protection with UpdateClusterConfig first.", cluster).withCluster(cluster)
+}
 
 func errUpdateInProgress(updateType, cluster, updateID string) *Error {
 	return newErrorf(CodeResourceInUse, "Cannot %s because cluster %s currently has update %s in progress", updateType, cluster, updateID).withCluster(cluster)
@@ -335,9 +362,8 @@ func errTooFewSubnets(cluster string) *Error {
 	return InvalidParameter("Subnets specified must be at least two, in different Availability Zones").withCluster(cluster)
 }
 
-// chosen
-func errInvalidValue(member, value, valid string) *Error {
-	return InvalidParameter("The specified %s %q is invalid. Valid values are [%s]", member, value, valid)
+func errInvalidValue(member, value string, valid []string) *Error {
+	return ErrEnum(CodeInvalidParameter, member, value, valid)
 }
 
 // chosen
@@ -423,11 +449,6 @@ func errIdPEmptyMember(member string) *Error {
 }
 
 // chosen
-func errIdPRequiredClaim(key string) *Error {
-	return InvalidParameter("The required claim %q is invalid: claim names must be 1 to 63 characters and claim values 1 to 253 characters", key)
-}
-
-// chosen
 func errIdPLimit(cluster string, max int) *Error {
 	return newErrorf(CodeInvalidRequest, "Cluster %s already has the maximum number of identity provider configs (%d) for its Kubernetes version", cluster, max).withCluster(cluster)
 }
@@ -440,16 +461,6 @@ func errTagResourceARN(arn string) *Error {
 // chosen (moto says "Resource was not found")
 func errTagResourceNotFound(arn string) *Error {
 	return newErrorf(CodeNotFound, "Resource was not found: %s", arn)
-}
-
-// chosen
-func errTagsRequired() *Error {
-	return NewError(CodeBadRequest, "The request must contain at least one tag")
-}
-
-// chosen
-func errTagKeysRequired() *Error {
-	return NewError(CodeBadRequest, "The request must contain between 1 and 50 tagKeys")
 }
 
 // asBadRequest renders a tag-rule error as the tagging operations declare it.

@@ -103,25 +103,17 @@ type DisassociateIdentityProviderConfigInput struct {
 
 var idpNameRe = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9._-]{0,99}$`)
 
-// validateOIDC applies the model's and the user guide's rules to an OIDC config request.
+// validateOIDC applies the user guide's rules to an OIDC config request (the model's, such
+// as the required members and the requiredClaims lengths, were checked by the wire layer).
 func validateOIDC(in *OIDCConfigInput) (OIDCConfig, *Error) {
-	if in == nil {
-		return OIDCConfig{}, MissingParameter("oidc")
-	}
-	if in.IdentityProviderConfigName == "" {
-		return OIDCConfig{}, MissingParameter("oidc.identityProviderConfigName")
-	}
 	if !idpNameRe.MatchString(in.IdentityProviderConfigName) {
 		return OIDCConfig{}, errIdPName(in.IdentityProviderConfigName)
-	}
-	if in.IssuerURL == "" {
-		return OIDCConfig{}, MissingParameter("oidc.issuerUrl")
 	}
 	if !validIssuerURL(in.IssuerURL) {
 		return OIDCConfig{}, errIdPIssuerURL(in.IssuerURL)
 	}
 	if in.ClientID == "" {
-		return OIDCConfig{}, MissingParameter("oidc.clientId")
+		return OIDCConfig{}, errIdPEmptyMember("oidc.clientId")
 	}
 	out := OIDCConfig{IssuerURL: in.IssuerURL, ClientID: in.ClientID}
 	for _, m := range []struct {
@@ -148,12 +140,6 @@ func validateOIDC(in *OIDCConfigInput) (OIDCConfig, *Error) {
 	if len(in.RequiredClaims) > 0 {
 		out.RequiredClaims = make(map[string]string, len(in.RequiredClaims))
 		for k, v := range in.RequiredClaims {
-			if n := len([]rune(k)); n < 1 || n > 63 {
-				return OIDCConfig{}, errIdPRequiredClaim(k)
-			}
-			if n := len([]rune(v)); n < 1 || n > 253 {
-				return OIDCConfig{}, errIdPRequiredClaim(k)
-			}
 			out.RequiredClaims[k] = v
 		}
 	}
@@ -181,13 +167,9 @@ func maxIdPConfigs(version string) int {
 }
 
 func validateConfigRef(ref *IdentityProviderConfigRef) *Error {
-	switch {
-	case ref == nil:
-		return MissingParameter("identityProviderConfig")
-	case ref.Type == "":
-		return MissingParameter("identityProviderConfig.type")
+	switch { // the model requires identityProviderConfig with type and name
 	case ref.Name == "":
-		return MissingParameter("identityProviderConfig.name")
+		return errIdPEmptyMember("identityProviderConfig.name")
 	case ref.Type != IdPTypeOIDC:
 		return errIdPType(ref.Type)
 	}

@@ -106,9 +106,6 @@ func countedTags(t map[string]string) int {
 
 // TagResource adds or overwrites tags of the resource an ARN names.
 func (s *Service) TagResource(ctx context.Context, c Caller, arn string, tags map[string]string) error {
-	if len(tags) == 0 {
-		return errTagsRequired()
-	}
 	if err := ValidateTags(tags); err != nil {
 		return asBadRequest(err)
 	}
@@ -130,13 +127,7 @@ func (s *Service) TagResource(ctx context.Context, c Caller, arn string, tags ma
 
 // UntagResource removes tags (by key) from the resource an ARN names.
 func (s *Service) UntagResource(ctx context.Context, c Caller, arn string, keys []string) error {
-	if len(keys) == 0 || len(keys) > 50 {
-		return errTagKeysRequired()
-	}
-	for _, k := range keys {
-		if n := len([]rune(k)); n < 1 || n > 128 {
-			return asBadRequest(errTagKey(k))
-		}
+	for _, k := range keys { // the model bounds their count and lengths
 		if reservedTagKey(k) {
 			return asBadRequest(errTagReserved(k))
 		}

@@ -1,6 +1,6 @@
 // Package access is the domain of eksaccess: clusters, access entries, policy associations
-// and the EKS rules that govern them. It imports no wire or storage package; the Store it
-// needs is defined here, by its consumer.
+// and the EKS rules that govern them. It imports no wire or storage package (only the EKS
+// model's data, internal/eksapi/model); the Store it needs is defined here, by its consumer.
 package access
 
 import (

@@ -22,7 +22,6 @@ var partitions = map[string]bool{
 var (
 	accountRe  = regexp.MustCompile(`^[0-9]{12}$`)
 	iamNameRe  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	clusterRe  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$`)
 	versionRe  = regexp.MustCompile(`^1\.[0-9]{1,2}$`)
 	sessionTpl = []string{"{{SessionName}}", "{{SessionNameRaw}}"}
 )
@@ -124,27 +123,15 @@ func validateGroups(gs []string) *Error {
 	return nil
 }
 
-// ValidateTags applies the model's TagMap limits and the reserved aws: prefix.
+// ValidateTags refuses the reserved aws: prefix. The TagMap's count and length limits are the
+// model's, checked before the domain sees a request (internal/eksapi).
 func ValidateTags(tags map[string]string) *Error {
-	if len(tags) > 50 {
-		return errTooManyTags()
-	}
-	for k, v := range tags {
-		if len(k) < 1 || len([]rune(k)) > 128 {
-			return errTagKey(k)
-		}
-		if len([]rune(v)) > 256 {
-			return errTagValue(k)
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+	for k := range tags {
+		if reservedTagKey(k) {
 			return errTagReserved(k)
 		}
 	}
 	return nil
-}
-
-func validAuthMode(m string) bool {
-	return m == ModeAPI || m == ModeAPIAndConfigMap || m == ModeConfigMap
 }
 
 // usesAccessEntries reports whether a cluster in this mode serves access-entry operations.

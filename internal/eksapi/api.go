@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/eksapi/model"
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,9 +96,11 @@ func (a *API) Register(mux *http.ServeMux) {
 type request struct {
 	*http.Request
 	Caller access.Caller
-	Body   []byte
-	ID     string
-	Op     string // the operation name
+	// Body is the request body; once validate has checked it against the model, only the
+	// members the operation's input shape knows.
+	Body []byte
+	ID   string
+	Op   string // the operation name
 	// entry is the access entry that authorizing DescribeAccessEntry read (to name the
 	// resource); the operation answers it rather than reading it again.
 	entry *access.AccessEntry
@@ -144,6 +147,9 @@ func (a *API) serve(w http.ResponseWriter, r *request, name string, h handlerFun
 		return a.writeErr(w, r, name, err)
 	}
 	r.Caller = caller
+	if err := a.validate(r); err != nil {
+		return a.writeErr(w, r, name, err)
+	}
 	if err := a.authorize(r, name); err != nil {
 		return a.writeErr(w, r, name, err)
 	}
@@ -214,15 +220,10 @@ func (r *request) decode(v any) error {
 }
 
 func serializationError(err error) error {
-	var te *json.UnmarshalTypeError
+	// Wrong member types are found by validate (validate.go) on the generic decode; the typed
+	// decodes after it see only members of the model's types.
 	var se *json.SyntaxError
 	switch {
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			return access.NewError(access.CodeSerialization, fmt.Sprintf("The request body must be a JSON object, not %s", te.Value))
-		}
-		return access.NewError(access.CodeSerialization, fmt.Sprintf("Invalid value for member %q: expected %s, got %s", field, jsonKind(te.Type.String()), te.Value))
 	case errors.As(err, &se):
 		return access.NewError(access.CodeSerialization, fmt.Sprintf("The request body is not valid JSON: %v (at byte %d)", se, se.Offset))
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -235,32 +236,33 @@ func serializationError(err error) error {
 	return access.NewError(access.CodeSerialization, "The request body could not be parsed: "+err.Error())
 }
 
-func jsonKind(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "*[]"):
-		return "a list"
-	case strings.HasPrefix(goType, "map["):
-		return "a map"
-	case strings.Contains(goType, "string"):
-		return "a string"
-	case strings.Contains(goType, "bool"):
-		return "a boolean"
-	case strings.Contains(goType, "int"), strings.Contains(goType, "float"):
-		return "a number"
+// errWrongType: a member of the wrong JSON type (want "a list", got "string").
+func errWrongType(member, want, got string) *access.Error {
+	return access.NewError(access.CodeSerialization, fmt.Sprintf("Invalid value for member %q: expected %s, got %s", member, want, got))
+}
+
+func errNotObject(got string) *access.Error {
+	return access.NewError(access.CodeSerialization, "The request body must be a JSON object, not "+got)
+}
+
+// validationCode is the exception the operation declares for invalid input.
+func (r *request) validationCode() string {
+	if op := model.EKS().Op(r.Op); op != nil {
+		return op.ValidationError()
 	}
-	return "a structure"
+	return access.CodeInvalidParameter
 }
 
 // query returns the request's query parameters, refusing malformed encodings.
 func (r *request) query() (url.Values, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, access.InvalidParameter("The query string is malformed: %v", err)
+		return nil, access.NewError(r.validationCode(), fmt.Sprintf("The query string is malformed: %v", err))
 	}
 	return q, nil
 }
 
-// page reads maxResults and nextToken.
+// page reads maxResults (its range checked by validate) and nextToken.
 func (r *request) page() (access.Page, error) {
 	q, err := r.query()
 	if err != nil {
@@ -268,16 +270,12 @@ func (r *request) page() (access.Page, error) {
 	}
 	var p access.Page
 	if s := q.Get("maxResults"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return p, access.ErrMaxResults()
-		}
-		p.Limit = n
+		p.Limit, _ = strconv.Atoi(s)
 	}
 	if t := q.Get("nextToken"); t != "" {
 		after, ok := r.decodeToken(t)
 		if !ok {
-			return p, access.ErrNextToken()
+			return p, access.ErrNextToken(r.validationCode())
 		}
 		p.After = after
 	}

@@ -1,59 +1,52 @@
 package eksapi
 
 import (
-	"encoding/json"
-	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/eksapi/model"
 )
 
-// createClusterExtras are CreateCluster members kept verbatim and echoed by DescribeCluster,
-// with the JSON kind each must have.
-var createClusterExtras = map[string]byte{
-	"encryptionConfig":           '[',
-	"outpostConfig":              '{',
-	"upgradePolicy":              '{',
-	"zonalShiftConfig":           '{',
-	"remoteNetworkConfig":        '{',
-	"computeConfig":              '{',
-	"storageConfig":              '{',
-	"controlPlaneScalingConfig":  '{',
-	"deletionProtection":         'b',
-	"bootstrapSelfManagedAddons": 'b',
-}
-
-// responseOnlyExtras are request members that are not part of the Cluster output.
-var responseOnlyExtras = map[string]bool{"bootstrapSelfManagedAddons": true}
+// createClusterTyped are the CreateCluster members access.CreateClusterInput interprets; the
+// others (encryptionConfig, outpostConfig, deletionProtection...) are kept verbatim in Extra.
+var createClusterTyped = jsonFields(reflect.TypeFor[access.CreateClusterInput]())
 
 func (a *API) createCluster(r *request) (any, error) {
 	var in access.CreateClusterInput
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	var raw map[string]json.RawMessage
-	if err := r.decode(&raw); err != nil {
+	var members map[string]any // validated: only the model's members, of the model's types
+	if err := r.decode(&members); err != nil {
 		return nil, err
 	}
-	for name, kind := range createClusterExtras {
-		v, ok := raw[name]
-		if !ok || string(v) == "null" {
+	for name, v := range members {
+		if createClusterTyped[name] {
 			continue
 		}
-		if !jsonKindIs(v, kind) {
-			return nil, access.NewError(access.CodeSerialization, fmt.Sprintf("Invalid value for member %q: expected %s", name, kindName[kind]))
-		}
-		var g any
-		_ = json.Unmarshal(v, &g)
 		if in.Extra == nil {
 			in.Extra = map[string]any{}
 		}
-		in.Extra[name] = g
+		in.Extra[name] = v
 	}
 	c, err := a.svc.CreateCluster(r.Context(), r.Caller, in)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"cluster": clusterJSON(c)}, nil
+}
+
+// jsonFields returns the JSON member names of a struct type's fields.
+func jsonFields(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 func (a *API) describeCluster(r *request) (any, error) {
@@ -81,6 +74,12 @@ func (a *API) listClusters(r *request) (any, error) {
 	p, err := r.page()
 	if err != nil {
 		return nil, err
+	}
+	q, _ := r.query() // parsed by page
+	for _, v := range q["include"] {
+		if v != "all" { // this server has no external (connected) clusters to include
+			return nil, access.ErrIncludeValue(v)
+		}
 	}
 	names, next, err := a.svc.ListClusters(r.Context(), r.Caller, p)
 	if err != nil {
@@ -129,23 +128,11 @@ func clusterJSON(c *access.Cluster) map[string]any {
 		out["clientRequestToken"] = s.ClientRequestToken
 	}
 	for k, v := range s.Extra {
-		if !responseOnlyExtras[k] {
+		if clusterOutput.Members[k] != nil { // bootstrapSelfManagedAddons is request-only
 			out[k] = v
 		}
 	}
 	return out
 }
 
-func jsonKindIs(v json.RawMessage, kind byte) bool {
-	if len(v) == 0 {
-		return false
-	}
-	switch kind {
-	case 'b':
-		return string(v) == "true" || string(v) == "false"
-	default:
-		return v[0] == kind
-	}
-}
-
-var kindName = map[byte]string{'[': "a list", '{': "a structure", 'b': "a boolean"}
+var clusterOutput = model.EKS().Shapes["Cluster"]

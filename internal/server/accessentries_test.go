@@ -167,7 +167,7 @@ func TestCreateAccessEntryErrors(t *testing.T) {
 			for i := 0; i < 51; i++ {
 				e.Tags[fmt.Sprint("k", i)] = "v"
 			}
-		}), "InvalidParameterException", 400, "must not exceed 50"},
+		}), "InvalidParameterException", 400, "tags must have between 1 and 50 entries"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -312,7 +312,7 @@ func TestListAccessPoliciesPagingErrors(t *testing.T) {
 
 	for _, n := range []int32{0, 101, -1} {
 		_, err := e.c.ListAccessPolicies(e.ctx, &eks.ListAccessPoliciesInput{MaxResults: aws.Int32(n)})
-		testutil.WantAPIError(t, err, "InvalidParameterException", 400, "")
+		testutil.WantAPIError(t, err, "InvalidParameterException", 400, "maxResults must be between 1 and 100") // its model declares no client error
 	}
 	for _, n := range []int32{1, 100} {
 		out, err := e.c.ListAccessPolicies(e.ctx, &eks.ListAccessPoliciesInput{MaxResults: aws.Int32(n)})
@@ -555,10 +555,10 @@ func TestListAssociatedAccessPolicies(t *testing.T) {
 	// Paging errors.
 	for _, n := range []int32{0, 101} {
 		_, err := e.c.ListAssociatedAccessPolicies(e.ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(apPathRole), MaxResults: aws.Int32(n)})
-		testutil.WantAPIError(t, err, "InvalidParameterException", 400, "")
+		testutil.WantAPIError(t, err, "InvalidRequestException", 400, "maxResults must be between 1 and 100") // the exception its model declares
 	}
 	_, err = e.c.ListAssociatedAccessPolicies(e.ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String(apPathRole), NextToken: aws.String("garbage")})
-	testutil.WantAPIError(t, err, "InvalidParameterException", 400, "")
+	testutil.WantAPIError(t, err, "InvalidRequestException", 400, "The nextToken provided is invalid")
 
 	// Unknown entry and unknown cluster.
 	_, err = e.c.ListAssociatedAccessPolicies(e.ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String("c1"), PrincipalArn: aws.String("arn:aws:iam::012345678910:role/nobody")})

@@ -108,9 +108,9 @@ func TestCreateClusterErrors(t *testing.T) {
 		}), "InvalidParameterException", 400, "bootstrapClusterCreatorAdminPermissions must be true"},
 		{"unknown authentication mode", withMod("m", func(in *eks.CreateClusterInput) {
 			in.AccessConfig = &types.CreateAccessConfigRequest{AuthenticationMode: "SOMETHING"}
-		}), "InvalidParameterException", 400, `authenticationMode "SOMETHING" is invalid`},
-		{"bad name", createClusterInput("-bad", ""), "InvalidParameterException", 400, `cluster name "-bad" is invalid`},
-		{"name too long", createClusterInput(strings.Repeat("a", 101), ""), "InvalidParameterException", 400, "is invalid"},
+		}), "InvalidParameterException", 400, `accessConfig.authenticationMode "SOMETHING" is invalid. Valid values are [API, API_AND_CONFIG_MAP, CONFIG_MAP]`},
+		{"bad name", createClusterInput("-bad", ""), "InvalidParameterException", 400, `The parameter name contains invalid characters`},
+		{"name too long", createClusterInput(strings.Repeat("a", 101), ""), "InvalidParameterException", 400, "name must have between 1 and 100 characters"},
 		{"bad version", withMod("v", func(in *eks.CreateClusterInput) { in.Version = aws.String("latest") }), "InvalidParameterException", 400, `version "latest"`},
 		{"role is not a role", withMod("r", func(in *eks.CreateClusterInput) { in.RoleArn = aws.String("arn:aws:iam::012345678910:user/u") }), "InvalidParameterException", 400, "not a valid IAM role ARN"},
 		{"short token", withMod("t", func(in *eks.CreateClusterInput) { in.ClientRequestToken = aws.String("short") }), "InvalidParameterException", 400, "The client request token parameter must be between 33 and 126 characters."},

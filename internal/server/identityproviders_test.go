@@ -183,11 +183,11 @@ func TestIdentityProviderConfigValidation(t *testing.T) {
 		{"system: username prefix", func(o *types.OidcIdentityProviderConfigRequest) { o.UsernamePrefix = aws.String("system:") }, nil, "InvalidParameterException", "usernamePrefix is invalid: it must not contain system:"},
 		{"system: groups prefix", func(o *types.OidcIdentityProviderConfigRequest) { o.GroupsPrefix = aws.String("oidc-system:") }, nil, "InvalidParameterException", "groupsPrefix is invalid: it must not contain system:"},
 		{"empty claim", func(o *types.OidcIdentityProviderConfigRequest) { o.GroupsClaim = aws.String("") }, nil, "InvalidParameterException", "groupsClaim"},
-		{"required claim key too long", func(o *types.OidcIdentityProviderConfigRequest) { o.RequiredClaims = map[string]string{long(64): "v"} }, nil, "InvalidParameterException", "required claim"},
-		{"required claim value too long", func(o *types.OidcIdentityProviderConfigRequest) { o.RequiredClaims = map[string]string{"k": long(254)} }, nil, "InvalidParameterException", "required claim \"k\""},
-		{"required claim value empty", func(o *types.OidcIdentityProviderConfigRequest) { o.RequiredClaims = map[string]string{"k": ""} }, nil, "InvalidParameterException", "required claim \"k\""},
+		{"required claim key too long", func(o *types.OidcIdentityProviderConfigRequest) { o.RequiredClaims = map[string]string{long(64): "v"} }, nil, "InvalidParameterException", "oidc.requiredClaims key"},
+		{"required claim value too long", func(o *types.OidcIdentityProviderConfigRequest) { o.RequiredClaims = map[string]string{"k": long(254)} }, nil, "InvalidParameterException", `oidc.requiredClaims["k"] must have between 1 and 253 characters`},
+		{"required claim value empty", func(o *types.OidcIdentityProviderConfigRequest) { o.RequiredClaims = map[string]string{"k": ""} }, nil, "InvalidParameterException", `oidc.requiredClaims["k"] must have between 1 and 253 characters`},
 		{"reserved tag", nil, map[string]string{"aws:x": "y"}, "InvalidParameterException", "aws: prefix is reserved"},
-		{"tag value too long", nil, map[string]string{"k": long(257)}, "InvalidParameterException", "Tag value"},
+		{"tag value too long", nil, map[string]string{"k": long(257)}, "InvalidParameterException", `tags["k"] must have at most 256 characters`},
 	} {
 		o := ok()
 		if tc.mutate != nil {

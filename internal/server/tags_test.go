@@ -140,11 +140,11 @@ func TestTagErrors(t *testing.T) {
 	_, err = c.UntagResource(ctx, &eks.UntagResourceInput{ResourceArn: &arn, TagKeys: []string{"AWS:x"}})
 	testutil.WantAPIError(t, err, "BadRequestException", 400, "the aws: prefix is reserved")
 	_, err = c.TagResource(ctx, &eks.TagResourceInput{ResourceArn: &arn, Tags: map[string]string{}})
-	testutil.WantAPIError(t, err, "BadRequestException", 400, "at least one tag")
+	testutil.WantAPIError(t, err, "BadRequestException", 400, "tags must have between 1 and 50 entries")
 	_, err = c.UntagResource(ctx, &eks.UntagResourceInput{ResourceArn: &arn, TagKeys: []string{}})
 	testutil.WantAPIError(t, err, "BadRequestException", 400, "tagKeys")
 	_, err = c.TagResource(ctx, &eks.TagResourceInput{ResourceArn: &arn, Tags: map[string]string{string(make([]byte, 129)): "v"}})
-	testutil.WantAPIError(t, err, "BadRequestException", 400, "tag keys must be between 1 and 128 characters")
+	testutil.WantAPIError(t, err, "BadRequestException", 400, "tags key must have between 1 and 128 characters")
 
 	// 50 tags at most, counted after the merge.
 	tags := map[string]string{}

@@ -374,7 +374,7 @@ func TestUpdateClusterConfigKinds(t *testing.T) {
 	_, err = c.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{Name: name, Logging: &types.Logging{ClusterLogging: []types.LogSetup{{Types: all, Enabled: aws.Bool(false)}}}})
 	testutil.WantAPIError(t, err, "InvalidParameterException", 400, "No changes needed for the logging config provided")
 	_, err = c.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{Name: name, Logging: &types.Logging{ClusterLogging: []types.LogSetup{{Types: []types.LogType{"kubelet"}, Enabled: aws.Bool(true)}}}})
-	testutil.WantAPIError(t, err, "InvalidParameterException", 400, `logging type "kubelet" is invalid`)
+	testutil.WantAPIError(t, err, "InvalidParameterException", 400, `logging.clusterLogging[0].types[0] "kubelet" is invalid`)
 	applyUpdate(t, ctx, c, &eks.UpdateClusterConfigInput{Name: name, Logging: &types.Logging{ClusterLogging: []types.LogSetup{{Types: all, Enabled: aws.Bool(true)}}}},
 		types.UpdateTypeLoggingUpdate, param(types.UpdateParamTypeClusterLogging, `{"clusterLogging":[{"types":["api","audit","authenticator","controllerManager","scheduler"],"enabled":true}]}`))
 	applyUpdate(t, ctx, c, &eks.UpdateClusterConfigInput{Name: name, Logging: &types.Logging{ClusterLogging: []types.LogSetup{{Types: []types.LogType{types.LogTypeScheduler}, Enabled: aws.Bool(false)}}}},

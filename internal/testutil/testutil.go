@@ -106,12 +106,14 @@ func (s *Server) AWSConfig(accessKey, secret, region string) aws.Config {
 	}
 }
 
-// HTTPClient is a client for the server: it trusts the test CA when the server serves HTTPS.
+// HTTPClient is a client for the server: it trusts the test CA when the server serves HTTPS,
+// and checks every successful EKS response against the EKS model's output shapes.
 func (s *Server) HTTPClient() *http.Client {
-	if s.PKI == nil {
-		return http.DefaultClient
+	var rt http.RoundTripper = http.DefaultTransport
+	if s.PKI != nil {
+		rt = &http.Transport{TLSClientConfig: s.PKI.ClientTLS(false)}
 	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: s.PKI.ClientTLS(false)}}
+	return &http.Client{Transport: outputChecker{t: s.t, next: rt}}
 }
 
 // EKS is an EKS client for the default account and region.

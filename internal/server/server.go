@@ -55,6 +55,11 @@ type Config struct {
 	AWSAuthSources []string
 	// AWSAuthPoll is how often a file source is re-read (default 2s).
 	AWSAuthPoll time.Duration
+
+	// OpenListenAny lets --auth open listen on any address (0.0.0.0 in a container): the
+	// operator accepts that every caller who reaches the port may read and change all state
+	// unauthenticated. Off, open mode refuses a non-loopback --listen. Logged loudly at start-up.
+	OpenListenAny bool
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -96,6 +101,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.Auth == AuthOpen && cfg.OpenListenAny {
+		cfg.Logger.Warn("UNAUTHENTICATED: --open-listen-any lets --auth open listen on " + cfg.Listen +
+			": anyone who reaches this port can read and change every account's state; use it for CI service containers only, never on a shared network")
 	}
 	ids, err := openIdentities(cfg) // auth.go
 	if err != nil {
@@ -166,7 +175,7 @@ func checkOpenListen(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("--listen %q: --auth open trusts every caller, so it may listen only on a loopback address (127.0.0.1, ::1, localhost)", addr)
+	return fmt.Errorf("--listen %q: --auth open trusts every caller, so it may listen only on a loopback address (127.0.0.1, ::1, localhost); --open-listen-any accepts unauthenticated callers on any address (CI containers)", addr)
 }
 
 func (s *Server) routes() (http.Handler, error) {

@@ -29,6 +29,7 @@ Usage:
   eksaccess cluster attach  attach a Kubernetes cluster to an eksaccess cluster
   eksaccess certs           create (or reuse) the CA and certificates of eksaccess and kube-apiserver
   eksaccess webhook-config  write kube-apiserver's two webhook kubeconfigs for a cluster, print its flags
+  eksaccess healthcheck     exit 0 when the local server's /healthz answers (container HEALTHCHECK)
   eksaccess version         print the version, revision, commit time and Go version
 
 Run 'eksaccess COMMAND -h' for a command's flags.
@@ -48,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return certsCmd(args[1:], stdout, stderr)
 	case "webhook-config":
 		return webhookConfigCmd(args[1:], stdout, stderr)
+	case "healthcheck":
+		return healthcheckCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		if code, ok := parseFlags(flag.NewFlagSet("version", flag.ContinueOnError), args[1:], stdout, stderr); !ok {
 			return code

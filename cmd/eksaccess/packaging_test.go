@@ -227,3 +227,37 @@ func TestCertsAndWebhookConfig(t *testing.T) {
 }
 
 func backoffOnce() wait.Backoff { b := *authnwebhook.DefaultRetryBackoff(); b.Steps = 1; return b }
+
+// --open-listen-any (EKSACCESS_OPEN_LISTEN_ANY=true) lifts open mode's loopback-only rule, and
+// says so loudly. The address is TEST-NET-1 (192.0.2.1), which no interface has: without the
+// opt-in the configuration is refused; with it, only binding fails, so no test opens a port
+// beyond loopback (hack/image.sh runs the image on 0.0.0.0).
+func TestOpenListenAnyOptIn(t *testing.T) {
+	db := "sqlite://" + filepath.Join(t.TempDir(), "x.db")
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  string
+		want []string
+	}{
+		{"default", nil, "", []string{"may listen only on a loopback address", "--open-listen-any accepts unauthenticated callers"}},
+		{"env false", nil, "EKSACCESS_OPEN_LISTEN_ANY=false", []string{"may listen only on a loopback address"}},
+		{"flag", []string{"--open-listen-any"}, "", []string{"UNAUTHENTICATED: --open-listen-any", "192.0.2.1:8600", "cannot assign requested address"}},
+		{"env", nil, "EKSACCESS_OPEN_LISTEN_ANY=true", []string{"UNAUTHENTICATED: --open-listen-any", "cannot assign requested address"}},
+	} {
+		cmd := exec.Command(binary, append([]string{"serve", "--listen", "192.0.2.1:8600", "--database", db}, tc.args...)...)
+		cmd.Env = append(os.Environ(), tc.env)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("%s: started", tc.name)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.name, w, out)
+			}
+		}
+		if tc.env == "" && len(tc.args) == 0 && strings.Contains(string(out), "UNAUTHENTICATED") {
+			t.Errorf("%s: warned without the opt-in", tc.name)
+		}
+	}
+}

@@ -261,3 +261,46 @@ func TestOpenListenAnyOptIn(t *testing.T) {
 		}
 	}
 }
+
+// The EKSACCESS_* variables the deployment files set (Containerfile, Helm chart, kubeadm static
+// pod, systemd environment file) are all variables `eksaccess serve` reads, and the systemd unit
+// reloads with SIGHUP.
+func TestDeployFilesUseServeVariables(t *testing.T) {
+	help, err := exec.Command(binary, "serve", "-h").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{}
+	for _, m := range regexp.MustCompile(`env (EKSACCESS_[A-Z_]+)`).FindAllStringSubmatch(string(help), -1) {
+		known[m[1]] = true
+	}
+	if len(known) < 15 || !known["EKSACCESS_OPEN_LISTEN_ANY"] {
+		t.Fatalf("serve -h names only %v", known)
+	}
+	root := filepath.Join("..", "..")
+	files := []string{"Containerfile", "deploy/kubeadm/eksaccess.yaml", "deploy/systemd/eksaccess.env", "deploy/helm/eksaccess/templates/deployment.yaml"}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		uses := regexp.MustCompile(`EKSACCESS_[A-Z_]+`).FindAllString(string(b), -1)
+		if len(uses) < 3 {
+			t.Errorf("%s sets only %v", f, uses)
+		}
+		for _, v := range uses {
+			if !known[v] {
+				t.Errorf("%s uses %s, which eksaccess serve does not read", f, v)
+			}
+		}
+	}
+	unit, err := os.ReadFile(filepath.Join(root, "deploy/systemd/eksaccess.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nExecStart=/usr/local/bin/eksaccess serve\n", "\nExecReload=/bin/kill -HUP $MAINPID\n", "\nEnvironmentFile=/etc/eksaccess/eksaccess.env\n"} {
+		if !strings.Contains(string(unit), want) {
+			t.Errorf("eksaccess.service lacks %q", strings.TrimSpace(want))
+		}
+	}
+}

@@ -47,13 +47,24 @@ func readBuildInfo() buildInfo {
 			b.Modified = s.Value == "true"
 		}
 	}
-	if m := pseudoVersion.FindStringSubmatch(bi.Main.Version); b.Revision == "" && m != nil {
-		b.Revision = m[2]
-		if t, err := time.Parse("20060102150405", m[1]); err == nil {
-			b.Time = t.UTC().Format(time.RFC3339)
-		}
+	if b.Revision == "" {
+		b.Revision, b.Time = fromPseudoVersion(bi.Main.Version)
 	}
 	return b
+}
+
+// fromPseudoVersion returns the commit and time a Go pseudo-version carries: `go install
+// …@latest` of an untagged commit builds from the module proxy, without VCS stamps.
+func fromPseudoVersion(v string) (revision, when string) {
+	m := pseudoVersion.FindStringSubmatch(v)
+	if m == nil {
+		return "", ""
+	}
+	t, err := time.Parse("20060102150405", m[1])
+	if err != nil {
+		return "", ""
+	}
+	return m[2], t.UTC().Format(time.RFC3339)
 }
 
 // printVersion writes `eksaccess version`.

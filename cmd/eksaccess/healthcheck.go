@@ -28,6 +28,7 @@ func healthcheckCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(fs.Output(), healthcheckUsage); fs.PrintDefaults() }
 	listen := fs.String("listen", envOr("EKSACCESS_LISTEN", server.DefaultListen), "address eksaccess serves on (env EKSACCESS_LISTEN)")
 	useTLS := fs.Bool("tls", envOr("EKSACCESS_TLS_CERT_FILE", "") != "", "eksaccess serves HTTPS (default: when EKSACCESS_TLS_CERT_FILE is set)")
+	endpointHosts := fs.String("endpoint-hosts", envOr("EKSACCESS_ENDPOINT_HOSTS", ""), "send the first of these names as Host (env EKSACCESS_ENDPOINT_HOSTS, as 'eksaccess serve' reads it)")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
@@ -47,7 +48,15 @@ func healthcheckCmd(args []string, stdout, stderr io.Writer) int {
 		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // liveness of this host's process only
 	}
 	url := scheme + "://" + net.JoinHostPort(host, port) + "/healthz"
-	resp, err := client.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "eksaccess healthcheck: %v\n", err)
+		return 2
+	}
+	if hosts := splitList(*endpointHosts); len(hosts) > 0 {
+		req.Host = hosts[0] // in open mode on all interfaces, only these names are accepted
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Fprintf(stderr, "eksaccess healthcheck: %v\n", err)
 		return 1

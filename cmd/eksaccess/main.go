@@ -150,7 +150,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery,
 		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward),
-		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth), OpenListenAny: *openListenAny})
+		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth), AllowAnyHost: *openListenAny})
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1

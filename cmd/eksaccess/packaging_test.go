@@ -304,3 +304,21 @@ func TestDeployFilesUseServeVariables(t *testing.T) {
 		}
 	}
 }
+
+// `eksaccess healthcheck` (the image's HEALTHCHECK) exits 0 while /healthz answers, reaching an
+// all-interfaces listen address through 127.0.0.1, and 1 once the server is gone.
+func TestHealthcheckCommand(t *testing.T) {
+	dir := t.TempDir()
+	p := serve(t, dir, nil, "--database", "sqlite://"+filepath.Join(dir, "h.db"))
+	_, port, _ := strings.Cut(strings.TrimPrefix(p.url, "http://"), ":")
+	out, err := exec.Command(binary, "healthcheck", "--listen", "0.0.0.0:"+port).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok http://127.0.0.1:"+port+"/healthz") {
+		t.Fatalf("healthcheck of a running server: %v\n%s", err, out)
+	}
+	p.stop(t)
+	out, err = exec.Command(binary, "healthcheck", "--listen", "127.0.0.1:"+port).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "connection refused") {
+		t.Fatalf("healthcheck of a stopped server: %v\n%s", err, out)
+	}
+}

@@ -20,7 +20,7 @@ const (
 func openIdentities(cfg Config) (*identity.Store, error) {
 	switch cfg.Auth {
 	case AuthOpen:
-		if !cfg.OpenListenAny {
+		if !cfg.AllowAnyHost {
 			if err := checkOpenListen(cfg.Listen); err != nil {
 				return nil, err
 			}

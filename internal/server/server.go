@@ -56,10 +56,11 @@ type Config struct {
 	// AWSAuthPoll is how often a file source is re-read (default 2s).
 	AWSAuthPoll time.Duration
 
-	// OpenListenAny lets --auth open listen on any address (0.0.0.0 in a container): the
-	// operator accepts that every caller who reaches the port may read and change all state
-	// unauthenticated. Off, open mode refuses a non-loopback --listen. Logged loudly at start-up.
-	OpenListenAny bool
+	// AllowAnyHost is open mode on all interfaces of a container (--open-listen-any): open mode
+	// may listen on any address, not only loopback, the operator accepting that every caller who
+	// reaches the port may read and change all state unauthenticated; logged loudly at start-up.
+	// (With the hardening branch's Host check: any Host unless EndpointHosts names some.)
+	AllowAnyHost bool
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -102,7 +103,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
 	}
-	if cfg.Auth == AuthOpen && cfg.OpenListenAny {
+	if cfg.Auth == AuthOpen && cfg.AllowAnyHost {
 		cfg.Logger.Warn("UNAUTHENTICATED: --open-listen-any lets --auth open listen on " + cfg.Listen +
 			": anyone who reaches this port can read and change every account's state; use it for CI service containers only, never on a shared network")
 	}

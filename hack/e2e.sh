@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests against a real kube-apiserver (e2e/...): installs etcd (Debian's etcd-server)
 # when missing, builds kube-apiserver (hack/build-kube-apiserver.sh, reused when already built),
-# and runs the tests with EKSACCESS_E2E=1. kubectl and aws (aws-cli) must be on the PATH.
+# finds or builds helm (hack/helm.sh, for the chart test) and runs the tests with EKSACCESS_E2E=1.
+# kubectl and aws (aws-cli) must be on the PATH.
 # Extra arguments go to `go test`, e.g. hack/e2e.sh -run TestViewPolicy.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,4 +25,7 @@ start=$(date +%s)
 kube_apiserver="$("$root/hack/build-kube-apiserver.sh")"
 echo "e2e: kube-apiserver $kube_apiserver (ready after $(( $(date +%s) - start ))s)" >&2
 
-EKSACCESS_E2E=1 KUBE_APISERVER="$kube_apiserver" go test ./e2e/... -count=1 -v -timeout 10m "$@"
+helm="$("$root/hack/helm.sh")"
+echo "e2e: helm $helm" >&2
+
+EKSACCESS_E2E=1 KUBE_APISERVER="$kube_apiserver" HELM="$helm" go test ./e2e/... -count=1 -v -timeout 10m "$@"

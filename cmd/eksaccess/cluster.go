@@ -22,20 +22,23 @@ kubeconfig. It writes the database directly (a running server may share it).
 `
 
 func clusterCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprint(stdout, clusterUsage)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "attach" {
 		fmt.Fprint(stderr, clusterUsage)
 		return 2
 	}
 	fs := flag.NewFlagSet("cluster attach", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	database := fs.String("database", envOr("EKSACCESS_DATABASE", store.DefaultDSN), "database DSN (env EKSACCESS_DATABASE)")
 	account := fs.String("account", identity.DefaultAccount, "account of the cluster")
 	region := fs.String("region", envOr("AWS_DEFAULT_REGION", "us-east-1"), "region of the cluster (env AWS_DEFAULT_REGION)")
 	name := fs.String("name", "", "cluster name")
 	endpoint := fs.String("endpoint", "", "https URL of the Kubernetes API server")
 	caFile := fs.String("ca-file", "", "PEM file of the API server's CA certificate")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args[1:], stdout, stderr); !ok {
+		return code
 	}
 	if *name == "" || *endpoint == "" || *caFile == "" {
 		fmt.Fprint(stderr, clusterUsage)

@@ -3,13 +3,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -17,9 +17,6 @@ import (
 	"github.com/eksaccess/eksaccess/internal/server"
 	"github.com/eksaccess/eksaccess/internal/store"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -30,9 +27,12 @@ const usage = `eksaccess: the Amazon EKS access-management API, enforced on Kube
 Usage:
   eksaccess serve [flags]   run the server
   eksaccess cluster attach  attach a Kubernetes cluster to an eksaccess cluster
-  eksaccess version         print the version
+  eksaccess certs           create (or reuse) the CA and certificates of eksaccess and kube-apiserver
+  eksaccess webhook-config  write kube-apiserver's two webhook kubeconfigs for a cluster, print its flags
+  eksaccess healthcheck     exit 0 when the local server's /healthz answers (container HEALTHCHECK)
+  eksaccess version         print the version, revision, commit time and Go version
 
-Run 'eksaccess serve -h' for the server's flags.
+Run 'eksaccess COMMAND -h' for a command's flags.
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -42,11 +42,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:], stderr)
+		return serve(args[1:], stdout, stderr)
 	case "cluster":
 		return clusterCmd(args[1:], stdout, stderr)
+	case "certs":
+		return certsCmd(args[1:], stdout, stderr)
+	case "webhook-config":
+		return webhookConfigCmd(args[1:], stdout, stderr)
+	case "healthcheck":
+		return healthcheckCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "eksaccess", buildVersion())
+		if code, ok := parseFlags(flag.NewFlagSet("version", flag.ContinueOnError), args[1:], stdout, stderr); !ok {
+			return code
+		}
+		printVersion(stdout)
 		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -56,14 +65,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func buildVersion() string {
-	if version != "dev" {
-		return version
+// parseFlags parses a command's flags. Help (-h, --help) prints the usage on stdout and ends
+// the command with status 0; a bad flag prints the error and usage on stderr, status 2. ok is
+// false when the command must end with code.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	var out strings.Builder
+	fs.SetOutput(&out)
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		io.WriteString(stdout, out.String())
+		return 0, false
+	case err != nil:
+		io.WriteString(stderr, out.String())
+		return 2, false
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return version
+	return 0, true
 }
 
 // envOr returns the environment variable's value, or def.
@@ -74,9 +92,8 @@ func envOr(name, def string) string {
 	return def
 }
 
-func serve(args []string, stderr io.Writer) int {
+func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	listen := fs.String("listen", envOr("EKSACCESS_LISTEN", server.DefaultListen), "address to listen on (env EKSACCESS_LISTEN)")
 	database := fs.String("database", envOr("EKSACCESS_DATABASE", store.DefaultDSN), "database DSN: sqlite://PATH or postgres://USER@HOST/DB (env EKSACCESS_DATABASE)")
 	auth := fs.String("auth", envOr("EKSACCESS_AUTH", "open"), "how API callers are authenticated: open (trust the credential scope; loopback only) or sigv4 (verify signatures, authorize with IAM policies) (env EKSACCESS_AUTH)")
@@ -92,8 +109,9 @@ func serve(args []string, stderr io.Writer) int {
 	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated aws-auth ConfigMap sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth) or ACCOUNT/REGION/CLUSTER=file:PATH (env EKSACCESS_AWS_AUTH)")
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	pprofListen := fs.String("pprof-listen", envOr("EKSACCESS_PPROF_LISTEN", ""), "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (env EKSACCESS_PPROF_LISTEN)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	openListenAny := fs.Bool("open-listen-any", envOr("EKSACCESS_OPEN_LISTEN_ANY", "") == "true", "let --auth open listen on any address, e.g. 0.0.0.0:8600 in a container: every caller who reaches the port can change all state, unauthenticated; for CI service containers only (env EKSACCESS_OPEN_LISTEN_ANY=true)")
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "eksaccess serve: unexpected arguments %q\n", fs.Args())
@@ -132,7 +150,7 @@ func serve(args []string, stderr io.Writer) int {
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery,
 		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward),
-		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth)})
+		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth), AllowAnyHost: *openListenAny})
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1

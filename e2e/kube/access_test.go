@@ -226,10 +226,11 @@ func TestWebhookProtocol(t *testing.T) {
 	} else {
 		t.Logf("without a client certificate: status %d err %v body %s", code, err, strings.TrimSpace(body))
 	}
+	// The admin certificate is kube-apiserver's CA's, not eksaccess's (`eksaccess certs`).
 	if code, body, err := post(e.httpClient("admin"), "/authenticate", review); err == nil && code/100 == 2 {
-		// The admin certificate is signed by the same CA; any CA-signed client certificate is
-		// acceptable to the webhook, so this only documents the behaviour.
-		t.Logf("with another CA-signed client certificate: %d %s", code, strings.TrimSpace(body))
+		t.Fatalf("TokenReview with a client certificate of another CA: %d %s", code, body)
+	} else {
+		t.Logf("with a client certificate of another CA: status %d err %v", code, err)
 	}
 
 	wh := e.httpClient("webhook-client")

@@ -7,6 +7,13 @@
 // etcd (PATH or $ETCD), kube-apiserver ($KUBE_APISERVER, built by hack/build-kube-apiserver.sh),
 // kubectl and aws (aws-cli) on the PATH. hack/e2e.sh prepares all of it and runs the tests.
 // EKSACCESS_E2E_KEEP=1 keeps the working directory (PKI, kubeconfigs, logs) for inspection.
+//
+// The wiring between kube-apiserver and eksaccess is made as docs/install.md tells a user: the
+// built binary's `eksaccess certs` creates eksaccess's CA, serving certificate and kube-apiserver's
+// webhook client certificate (pki/eksaccess/), and `eksaccess webhook-config` writes the two
+// webhook kubeconfigs and prints the kube-apiserver flags the harness starts kube-apiserver with.
+// kube-apiserver's own PKI (its CA, serving certificate, an admin client certificate, the
+// service-account keys) is made by the harness, as kubeadm would make it.
 package kube_test
 
 import (
@@ -130,7 +137,10 @@ type env struct {
 	pool      *x509.CertPool
 
 	adminKubeconfig string // client certificate in system:masters
-	pki             map[string]string
+	// pki names the PEM files: kube-apiserver's ("ca.crt", "apiserver.crt", "admin.crt", "sa.key",
+	// …) and eksaccess's, made by `eksaccess certs` ("eksaccess-ca.crt", "eksaccess.crt",
+	// "webhook-client.crt", with their ".key"s). caFile is eksaccess's CA; pool trusts both CAs.
+	pki map[string]string
 	// The second kube-apiserver, of cmCluster.
 	cmAPIURL, cmAdminKubeconfig string
 	plainKubeconfig             string // server and CA only: for kubectl --token
@@ -229,8 +239,6 @@ func setup() (_ *env, err error) {
 	if err != nil {
 		return e, fmt.Errorf("PKI: %v", err)
 	}
-	e.caFile = pki["ca.crt"]
-
 	e.pki = pki
 	ports, err := freePorts(5)
 	if err != nil {
@@ -269,6 +277,10 @@ func setup() (_ *env, err error) {
 		return e, fmt.Errorf("go build ./cmd/eksaccess: %v\n%s", err, buildOut.String())
 	}
 	e.logf("eksaccess built")
+	if err := e.eksaccessCerts(); err != nil {
+		return e, err
+	}
+	e.caFile = pki["eksaccess-ca.crt"]
 
 	// eksaccess: EKS API, STS and the webhooks on one TLS listener.
 	identities := filepath.Join(e.dir, "identities.json")
@@ -278,10 +290,10 @@ func setup() (_ *env, err error) {
 	e.database = "sqlite://" + filepath.Join(e.dir, "eksaccess.db")
 	eksProc, err := e.startProc("eksaccess", nil, e.eksaccess, "serve", "--listen", eksAddr, "--database", e.database,
 		"--auth", "sigv4", "--identities", identities, "--update-duration", "0s", "--log-level", "debug",
-		"--tls-cert-file", pki["eksaccess.crt"], "--tls-key-file", pki["eksaccess.key"], "--client-ca-file", pki["ca.crt"],
+		"--tls-cert-file", pki["eksaccess.crt"], "--tls-key-file", pki["eksaccess.key"], "--client-ca-file", pki["eksaccess-ca.crt"],
 		// OIDC issuers of the tests serve certificates of the test CA; aws-auth of cmCluster is
 		// watched on its kube-apiserver (which starts later: the watch retries until it is up).
-		"--oidc-ca-file", pki["ca.crt"], "--aws-auth", account+"/"+region+"/"+cmCluster+"=kubeconfig:"+e.cmAdminKubeconfig)
+		"--oidc-ca-file", pki["eksaccess-ca.crt"], "--aws-auth", account+"/"+region+"/"+cmCluster+"=kubeconfig:"+e.cmAdminKubeconfig)
 	if err != nil {
 		return e, err
 	}
@@ -347,31 +359,77 @@ func setup() (_ *env, err error) {
 	return e, nil
 }
 
-// startKubeAPIServer starts a kube-apiserver on url whose webhooks are cluster's, storing its
-// objects in etcd under prefix.
+// eksaccessCerts runs `eksaccess certs` for eksaccess's address (as docs/install.md does), twice:
+// the second run must keep every file. It adds the files to e.pki and the CA to e.pool.
+func (e *env) eksaccessCerts() error {
+	dir := filepath.Join(e.dir, "pki", "eksaccess")
+	args := []string{"certs", "--dir", dir, "--hosts", "127.0.0.1,localhost"}
+	for i, want := range []string{"created ", "kept "} {
+		out, err := exec.Command(e.eksaccess, args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("eksaccess %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); len(lines) != 3 || strings.Count(string(out), want) != 3 {
+			return fmt.Errorf("eksaccess certs (run %d): want 3 lines %q…, got:\n%s", i+1, want, out)
+		}
+	}
+	for name, file := range map[string]string{"eksaccess-ca.crt": "ca.crt", "eksaccess.crt": "eksaccess.crt", "eksaccess.key": "eksaccess.key",
+		"webhook-client.crt": "webhook-client.crt", "webhook-client.key": "webhook-client.key"} {
+		e.pki[name] = filepath.Join(dir, file)
+	}
+	ca, err := os.ReadFile(e.pki["eksaccess-ca.crt"])
+	if err != nil {
+		return err
+	}
+	if !e.pool.AppendCertsFromPEM(ca) {
+		return fmt.Errorf("%s: no certificate", e.pki["eksaccess-ca.crt"])
+	}
+	e.logf("eksaccess certs written to %s", dir)
+	return nil
+}
+
+// webhookFlags runs `eksaccess webhook-config` for cluster and returns the kube-apiserver flags
+// it prints (they name the two webhook kubeconfigs it wrote).
+func (e *env) webhookFlags(name, cluster string) ([]string, error) {
+	args := []string{"webhook-config", "--cluster", cluster, "--account", account, "--region", region, "--server", e.eksURL,
+		"--certs-dir", filepath.Dir(e.pki["eksaccess-ca.crt"]), "--out-dir", filepath.Join(e.dir, name+"-webhooks")}
+	cmd := exec.Command(e.eksaccess, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("eksaccess %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	flags := strings.Fields(string(out))
+	for _, f := range flags {
+		if !strings.HasPrefix(f, "--") {
+			return nil, fmt.Errorf("eksaccess webhook-config printed %q, not a flag:\n%s", f, out)
+		}
+	}
+	return flags, nil
+}
+
+// startKubeAPIServer starts a kube-apiserver on url whose webhooks are cluster's (wired by
+// `eksaccess webhook-config`), storing its objects in etcd under prefix.
 func (e *env) startKubeAPIServer(kas, name, cluster, url, etcdClient, prefix string) (*proc, error) {
 	pki := e.pki
-	base := e.eksURL + "/kubernetes/" + account + "/" + region + "/" + cluster
-	authnKC, authzKC := filepath.Join(e.dir, name+"-authenticate.kubeconfig"), filepath.Join(e.dir, name+"-authorize.kubeconfig")
-	if err := writeKubeconfig(authnKC, base+"/authenticate", pki["ca.crt"], map[string]any{"client-certificate": pki["webhook-client.crt"], "client-key": pki["webhook-client.key"]}); err != nil {
+	wh, err := e.webhookFlags(name, cluster)
+	if err != nil {
 		return nil, err
 	}
-	if err := writeKubeconfig(authzKC, base+"/authorize", pki["ca.crt"], map[string]any{"client-certificate": pki["webhook-client.crt"], "client-key": pki["webhook-client.key"]}); err != nil {
-		return nil, err
-	}
-	return e.startProc(name, nil, kas,
-		"--etcd-servers="+etcdClient, "--etcd-prefix="+prefix,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strings.TrimPrefix(url, "https://127.0.0.1:"),
-		"--tls-cert-file="+pki["apiserver.crt"], "--tls-private-key-file="+pki["apiserver.key"], "--client-ca-file="+pki["ca.crt"],
+	args := []string{
+		"--etcd-servers=" + etcdClient, "--etcd-prefix=" + prefix,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strings.TrimPrefix(url, "https://127.0.0.1:"),
+		"--tls-cert-file=" + pki["apiserver.crt"], "--tls-private-key-file=" + pki["apiserver.key"], "--client-ca-file=" + pki["ca.crt"],
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+pki["sa.pub"], "--service-account-signing-key-file="+pki["sa.key"],
+		"--service-account-key-file=" + pki["sa.pub"], "--service-account-signing-key-file=" + pki["sa.key"],
 		"--service-cluster-ip-range=10.0.0.0/24", "--endpoint-reconciler-type=none",
-		"--authentication-token-webhook-config-file="+authnKC,
-		"--authentication-token-webhook-version=v1", "--authentication-token-webhook-cache-ttl=0s",
-		"--authorization-mode=Webhook,RBAC",
-		"--authorization-webhook-config-file="+authzKC, "--authorization-webhook-version=v1",
-		"--authorization-webhook-cache-authorized-ttl=1s", "--authorization-webhook-cache-unauthorized-ttl=1s",
-	)
+	}
+	args = append(args, wh...)
+	// Tests change access and look at the next request: no token-review cache, 1 s decision caches.
+	args = append(args, "--authentication-token-webhook-cache-ttl=0s",
+		"--authorization-webhook-cache-authorized-ttl=1s", "--authorization-webhook-cache-unauthorized-ttl=1s")
+	return e.startProc(name, nil, kas, args...)
 }
 
 // teardown stops the processes in reverse start order (SIGTERM, then SIGKILL after 20 s). It
@@ -513,13 +571,12 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// httpClient trusts the test CA; with a name ("admin", "webhook-client") it presents that
+// httpClient trusts both test CAs; with a name ("admin", "webhook-client") it presents that
 // client certificate of the test PKI.
 func (e *env) httpClient(clientCert string) *http.Client {
 	cfg := &tls.Config{RootCAs: e.pool}
 	if clientCert != "" {
-		dir := filepath.Join(e.dir, "pki")
-		cert, err := tls.LoadX509KeyPair(filepath.Join(dir, clientCert+".crt"), filepath.Join(dir, clientCert+".key"))
+		cert, err := tls.LoadX509KeyPair(e.pki[clientCert+".crt"], e.pki[clientCert+".key"])
 		if err != nil {
 			panic(err)
 		}
@@ -558,7 +615,7 @@ func writeKubeconfig(path, server, ca string, user map[string]any) error {
 	})
 }
 
-// writePKI creates the CA and the certificates, and returns the files by name.
+// writePKI creates kube-apiserver's CA and certificates, and returns the files by name.
 func (e *env) writePKI() (map[string]string, error) {
 	dir := filepath.Join(e.dir, "pki")
 	files := map[string]string{}
@@ -583,7 +640,7 @@ func (e *env) writePKI() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	caTmpl := tmpl("eksaccess-e2e-ca")
+	caTmpl := tmpl("kube-e2e-ca")
 	caTmpl.IsCA, caTmpl.BasicConstraintsValid = true, true
 	caTmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
@@ -628,10 +685,8 @@ func (e *env) writePKI() (map[string]string, error) {
 		return c
 	}
 	for name, c := range map[string]*x509.Certificate{
-		"apiserver":      serving("kube-apiserver"),
-		"eksaccess":      serving("eksaccess"),
-		"webhook-client": client("kube-apiserver-webhook-client"),
-		"admin":          client("e2e-admin", "system:masters"),
+		"apiserver": serving("kube-apiserver"),
+		"admin":     client("e2e-admin", "system:masters"),
 	} {
 		if err := leaf(name, c); err != nil {
 			return nil, err

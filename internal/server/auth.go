@@ -20,8 +20,10 @@ const (
 func openIdentities(cfg Config) (*identity.Store, error) {
 	switch cfg.Auth {
 	case AuthOpen:
-		if err := checkOpenListen(cfg.Listen); err != nil {
-			return nil, err
+		if !cfg.AllowAnyHost {
+			if err := checkOpenListen(cfg.Listen); err != nil {
+				return nil, err
+			}
 		}
 		if cfg.Identities == "" {
 			return nil, nil

@@ -55,6 +55,12 @@ type Config struct {
 	AWSAuthSources []string
 	// AWSAuthPoll is how often a file source is re-read (default 2s).
 	AWSAuthPoll time.Duration
+
+	// AllowAnyHost is open mode on all interfaces of a container (--open-listen-any): open mode
+	// may listen on any address, not only loopback, the operator accepting that every caller who
+	// reaches the port may read and change all state unauthenticated; logged loudly at start-up.
+	// (With the hardening branch's Host check: any Host unless EndpointHosts names some.)
+	AllowAnyHost bool
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -96,6 +102,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.Auth == AuthOpen && cfg.AllowAnyHost {
+		cfg.Logger.Warn("UNAUTHENTICATED: --open-listen-any lets --auth open listen on " + cfg.Listen +
+			": anyone who reaches this port can read and change every account's state; use it for CI service containers only, never on a shared network")
 	}
 	ids, err := openIdentities(cfg) // auth.go
 	if err != nil {
@@ -166,7 +176,7 @@ func checkOpenListen(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("--listen %q: --auth open trusts every caller, so it may listen only on a loopback address (127.0.0.1, ::1, localhost)", addr)
+	return fmt.Errorf("--listen %q: --auth open trusts every caller, so it may listen only on a loopback address (127.0.0.1, ::1, localhost); --open-listen-any accepts unauthenticated callers on any address (CI containers)", addr)
 }
 
 func (s *Server) routes() (http.Handler, error) {

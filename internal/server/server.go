@@ -55,6 +55,13 @@ type Config struct {
 	AWSAuthSources []string
 	// AWSAuthPoll is how often a file source is re-read (default 2s).
 	AWSAuthPoll time.Duration
+
+	// Timeouts are the listener's deadlines; zero fields take DefaultTimeouts (guard.go).
+	Timeouts Timeouts
+	// AllowAnyHost accepts any Host header in open mode unless EndpointHosts names some (then
+	// Host must be one of them); browser requests stay refused (guard.go). For open mode on all
+	// interfaces of a container, where clients reach the server by names it cannot know.
+	AllowAnyHost bool
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -142,10 +149,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.updater = access.NewUpdater(st, access.UpdaterLogger(cfg.Logger))
 	s.updater.Start() // completes the updates that became due while no server ran
+	to := cfg.Timeouts.withDefaults()
 	s.http = &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: to.ReadHeader,
+		ReadTimeout:       to.Read,
+		WriteTimeout:      to.Write,
+		IdleTimeout:       to.Idle,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
@@ -193,7 +203,7 @@ func (s *Server) routes() (http.Handler, error) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return s.withSTS(mux), nil
+	return s.guard(s.withSTS(mux)), nil
 }
 
 // Addr is the address the server listens on.

@@ -152,7 +152,7 @@ func (a *API) serve(w http.ResponseWriter, r *request, name string, h handlerFun
 	if !utf8.ValidString(r.URL.Path) {
 		return writeError(w, errNotUTF8("request path"))
 	}
-	if q, err := url.ParseQuery(r.URL.RawQuery); err == nil && !validQueryText(q) {
+	if q, err := url.ParseQuery(r.URL.RawQuery); err == nil && !identity.ValidUTF8Values(q) {
 		return writeError(w, errNotUTF8("query string"))
 	}
 	caller, err := a.authn.Authenticate(r.Request, body)

@@ -1,7 +1,6 @@
 package eksapi
 
 import (
-	"net/url"
 	"unicode/utf8"
 
 	"github.com/eksaccess/eksaccess/internal/access"
@@ -66,19 +65,4 @@ func hex4(b []byte, i int) (rune, bool) {
 		}
 	}
 	return r, true
-}
-
-// validQueryText reports whether every decoded query key and value is valid UTF-8.
-func validQueryText(q url.Values) bool {
-	for k, vs := range q {
-		if !utf8.ValidString(k) {
-			return false
-		}
-		for _, v := range vs {
-			if !utf8.ValidString(v) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -184,10 +184,10 @@ func (r *assumeRoleResponse) setRequestID(id string) { r.Meta.RequestID = id }
 
 func (s *STS) serve(r *http.Request) (string, stsResponse, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16+1))
-	if len(body) > 1<<16 {
-		err = errors.New("too large")
+	if err != nil { // a client that stopped sending (the listener's read deadline) or went away
+		return "", nil, stsErr(400, "IncompleteBody", "The request body could not be read in full")
 	}
-	if err != nil {
+	if len(body) > 1<<16 {
 		return "", nil, stsErr(413, "RequestEntityTooLarge", "Request body too large")
 	}
 	params, err := url.ParseQuery(r.URL.RawQuery)

@@ -59,11 +59,16 @@ func TestReloadRevokesCachedTokens(t *testing.T) {
 			t.Errorf("%s: refusal %q does not say the identity was removed", name, err)
 		}
 	}
-	// Fresh tokens of the removed identities are refused too.
-	if _, ok, _ := a.AuthenticateToken(k.ctx, k.token(t, "AKIADAVEEXAMPLE00001", "dave-secret", "", "web", time.Time{})); ok {
+	// Fresh tokens (signed at another second, so never in the cache) of the removed identities
+	// are refused too.
+	earlier := time.Now().Add(-5 * time.Second)
+	if _, ok, err := a.AuthenticateToken(k.ctx, k.token(t, aliceKey, aliceSecret, "", "web", earlier)); !ok {
+		t.Fatalf("a token signed 5 s ago for alice: %v", err)
+	}
+	if _, ok, _ := a.AuthenticateToken(k.ctx, k.token(t, "AKIADAVEEXAMPLE00001", "dave-secret", "", "web", earlier)); ok {
 		t.Error("a fresh token of dave's removed key authenticated")
 	}
-	if _, ok, _ := a.AuthenticateToken(k.ctx, k.token(t, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken, "web", time.Time{})); ok {
+	if _, ok, _ := a.AuthenticateToken(k.ctx, k.token(t, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken, "web", earlier)); ok {
 		t.Error("a fresh token of the re-created role's old session authenticated")
 	}
 	// Restoring the file restores dave (same unique id): his token authenticates again.

@@ -136,19 +136,20 @@ func wantBody(sub string) func(int, []byte) error {
 }
 
 // sar is the SubjectAccessReview kube-apiserver sends for a principal the token webhook
-// authenticated, asking for `get pods` in namespace ns.
+// authenticated (a role through its session "bench"), asking for `get pods` in namespace ns:
+// the user name and groups are those the webhook issues for the seeded entries.
 func sar(base, cluster, principal, ns string) *signed {
 	kind, name := "role", principal[strings.LastIndexByte(principal, '/')+1:]
-	prefix := "AROA"
+	prefix, arn, session, group := "AROA", "arn:aws:sts::"+account+":assumed-role/"+name+"/bench", "bench", "team"
 	if strings.Contains(principal, ":user/") {
-		kind, prefix = "user", "AIDA"
+		kind, prefix, arn, session, group = "user", "AIDA", principal, "", "devs"
 	}
 	id := identity.UniqueID(prefix, account, kind, "/", name, 0)
-	extra, _ := json.Marshal(map[string][]string{"arn": {principal}, "canonicalArn": {principal}, "principalId": {id},
-		"sessionName": {""}, "accessKeyId": {benchKey}, "sigs.k8s.io/aws-iam-authenticator/principalId": {id}})
+	extra, _ := json.Marshal(map[string][]string{"arn": {arn}, "canonicalArn": {principal}, "principalId": {id},
+		"sessionName": {session}, "accessKeyId": {benchKey}, "sigs.k8s.io/aws-iam-authenticator/principalId": {id}})
 	body := []byte(`{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"namespace":"` + ns +
-		`","verb":"get","group":"","resource":"pods","version":"v1"},"user":"` + principal + `","uid":"aws-iam-authenticator:` + account + ":" + id +
-		`","groups":["team","system:authenticated"],"extra":` + string(extra) + `}}`)
+		`","verb":"get","group":"","resource":"pods","version":"v1"},"user":"` + arn + `","uid":"aws-iam-authenticator:` + account + ":" + id +
+		`","groups":["` + group + `","system:authenticated"],"extra":` + string(extra) + `}}`)
 	return &signed{method: "POST", url: base + "/kubernetes/" + account + "/" + region + "/" + cluster + "/authorize",
 		header: http.Header{"Content-Type": {"application/json"}}, body: body}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"time"
 )
 
 // startPprof serves net/http/pprof on a separate loopback listener (--pprof-listen), never on
@@ -29,6 +30,9 @@ func startPprof(addr string, log *slog.Logger) error {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	log.Info("pprof serving", "listen", ln.Addr().String())
-	go http.Serve(ln, mux)
+	// Deadlines as on the API listener, except writing: a CPU profile or trace streams for as
+	// long as its ?seconds= asks.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
+	go srv.Serve(ln)
 	return nil
 }

@@ -86,6 +86,7 @@ var (
 	wrongUser = principal{"e2e-wrong-user", "AKIAE2EWRONGUSER0001", "wrong-user-secret"}
 	oldUser   = principal{"e2e-old-user", "AKIAE2EOLDUSER000001", "old-user-secret"}
 	stranger  = principal{"e2e-stranger", "AKIAE2ESTRANGER00001", "stranger-secret"} // has no access entry anywhere
+	impUser   = principal{"e2e-imp-user", "AKIAE2EIMPUSER000001", "imp-user-secret"} // impersonated by the admin
 )
 
 // Roles of the identities file; roleUser may assume each of them.
@@ -116,6 +117,7 @@ func identitiesFile() map[string]any {
 			user(wrongUser, "eks:DescribeCluster"),
 			user(oldUser, "eks:DescribeCluster"),
 			user(stranger, "eks:DescribeCluster"),
+			user(impUser, "eks:DescribeCluster"),
 		},
 		"roles": []any{
 			role("e2e-viewer", "/"),

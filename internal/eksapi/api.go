@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/eksapi/model"
@@ -88,9 +89,18 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /tags/{resourceArn...}", a.op("ListTagsForResource", a.listTagsForResource))
 
 	mux.Handle("/", a.op("Unknown", func(r *request) (any, error) {
-		return nil, access.NewError(access.CodeUnknownOperation, fmt.Sprintf("No operation matches %s %s", r.Method, r.URL.EscapedPath()))
+		return nil, ErrUnknownOperation(r.Request)
 	}))
 }
+
+// ErrUnknownOperation answers a request that names no EKS operation.
+func ErrUnknownOperation(r *http.Request) *access.Error {
+	return access.NewError(access.CodeUnknownOperation, fmt.Sprintf("No operation matches %s %s", r.Method, r.URL.EscapedPath()))
+}
+
+// WriteError renders e as the EKS API renders its errors (for refusals made before a request
+// reaches an operation).
+func WriteError(w http.ResponseWriter, e *access.Error) { writeError(w, e) }
 
 // request is one API call being served.
 type request struct {
@@ -142,6 +152,12 @@ func (a *API) serve(w http.ResponseWriter, r *request, name string, h handlerFun
 		return writeError(w, access.NewError(access.CodeSerialization, "Could not read the request body: "+err.Error()))
 	}
 	r.Body = body
+	if !utf8.ValidString(r.URL.Path) {
+		return writeError(w, errNotUTF8("request path"))
+	}
+	if q, err := url.ParseQuery(r.URL.RawQuery); err == nil && !identity.ValidUTF8Values(q) {
+		return writeError(w, errNotUTF8("query string"))
+	}
 	caller, err := a.authn.Authenticate(r.Request, body)
 	if err != nil {
 		return a.writeErr(w, r, name, err)
@@ -205,6 +221,9 @@ func writeError(w http.ResponseWriter, e *access.Error) (int, string) {
 func (r *request) decode(v any) error {
 	if len(strings.TrimSpace(string(r.Body))) == 0 {
 		return nil
+	}
+	if !validJSONText(r.Body) {
+		return errNotUTF8("request body")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(r.Body)))
 	if err := dec.Decode(v); err != nil {

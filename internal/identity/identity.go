@@ -89,6 +89,9 @@ func ErrMissingToken() *access.Error {
 
 // RequestCredential finds the credential of a signed request (header or presigned query).
 func RequestCredential(r *http.Request) (Credential, error) {
+	if err := checkOneAuth(r); err != nil {
+		return Credential{}, err
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		a, err := ParseAuthorization(h)
 		if err != nil {

@@ -34,7 +34,63 @@ const (
 	msgBadSignature   = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 	msgMissingToken   = "Missing Authentication Token"
 	codeIncompleteSig = "IncompleteSignatureException"
+	// msgAmbiguousAuth answers a request that carries more than one signature (two
+	// Authorization headers, or a header and a presigned query). S3 words this refusal
+	// "Only one auth mechanism allowed; …" (InvalidArgument); EKS's rest-json and STS's query
+	// protocols have no such code, so eksaccess answers their SigV4 error for a signature that
+	// cannot be taken as given, IncompleteSignatureException (STS: IncompleteSignature), with
+	// S3's wording adapted.
+	msgAmbiguousAuth = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or a single Authorization header should be specified"
+	// msgContentSHA256 answers an x-amz-content-sha256 header that is not the SHA-256 of the
+	// body, in S3's words (XAmzContentSHA256Mismatch there). EKS and STS have no such code: the
+	// claim is part of what was signed, so it is refused as the signature that does not match,
+	// InvalidSignatureException (STS: SignatureDoesNotMatch).
+	msgContentSHA256 = "The provided 'x-amz-content-sha256' header does not match what was computed."
 )
+
+// queryAuthKeys are the query parameters that carry a presigned signature.
+var queryAuthKeys = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date", "X-Amz-Security-Token"}
+
+// HasQueryAuth reports whether a raw query carries any presigned-signature parameter.
+func HasQueryAuth(rawQuery string) bool {
+	if rawQuery == "" {
+		return false
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	for k := range q {
+		for _, a := range queryAuthKeys {
+			if strings.EqualFold(k, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkOneAuth refuses a request signed more than once: several Authorization headers, or an
+// Authorization header and presigned query parameters. Which of the signatures would be the
+// caller is ambiguous, so neither is taken.
+func checkOneAuth(r *http.Request) error {
+	h := r.Header.Values("Authorization")
+	if len(h) > 1 || len(h) == 1 && HasQueryAuth(r.URL.RawQuery) {
+		return authErr(codeIncompleteSig, msgAmbiguousAuth)
+	}
+	return nil
+}
+
+// checkContentSHA256 refuses an x-amz-content-sha256 header that contradicts the body (any
+// value present must be the body's hex SHA-256: EKS and STS do not take UNSIGNED-PAYLOAD).
+func checkContentSHA256(r *http.Request, body []byte) error {
+	vals := r.Header.Values("X-Amz-Content-Sha256")
+	if len(vals) == 0 {
+		return nil
+	}
+	sum := sha256.Sum256(body)
+	if len(vals) > 1 || !strings.EqualFold(strings.TrimSpace(vals[0]), hex.EncodeToString(sum[:])) {
+		return authErr(access.CodeInvalidSignature, msgContentSHA256)
+	}
+	return nil
+}
 
 func authErr(code, msg string) *access.Error {
 	e := access.NewError(code, msg)
@@ -102,6 +158,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte, service string) (*Princi
 	if v.Now != nil {
 		now = v.Now()
 	}
+	if err := checkOneAuth(r); err != nil {
+		return nil, Credential{}, err
+	}
 	s, err := parseSigned(r)
 	if err != nil {
 		return nil, Credential{}, err
@@ -145,6 +204,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte, service string) (*Princi
 	}
 	secret, p, err := v.Secrets.Lookup(c.AccessKeyID, s.token, now)
 	if err != nil {
+		return nil, c, err
+	}
+	if err := checkContentSHA256(r, body); err != nil {
 		return nil, c, err
 	}
 	want := signWithKey(v.signingKey(secret, c), c, s.amzDate, CanonicalRequest(r, body, s.signedHeaders, s.presigned))

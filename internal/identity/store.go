@@ -186,6 +186,33 @@ func (s *Store) Lookup(akid, token string, now time.Time) (string, *Principal, e
 	return k.secret, &Principal{Account: u.Account, ARN: u.ARN, IAMARN: u.ARN, PrincipalID: u.ID, UserID: u.ID, Policies: u.Policies}, nil
 }
 
+// Standing is what an access key authenticates now: the unique id of its principal and the
+// secret it signs with (a session's own secret). ok is false when the key authenticates nobody
+// now: it, its user or its role was removed, the role was re-created (a new unique id), or the
+// session expired. Callers that cached an earlier verification compare the two values with
+// what they saw then: a map lookup, so it can run on every cache hit.
+func (s *Store) Standing(accessKeyID string) (principalID, secret string, ok bool) {
+	d := s.dir.Load()
+	if strings.HasPrefix(accessKeyID, TempKeyPrefix) {
+		s.mu.Lock()
+		sess := s.sessions[accessKeyID]
+		s.mu.Unlock()
+		if sess == nil || !s.now().Before(sess.Expires) {
+			return "", "", false
+		}
+		role := d.RoleByARN(sess.RoleARN)
+		if role == nil || role.ID != sess.RoleID {
+			return "", "", false
+		}
+		return role.ID, sess.Secret, true
+	}
+	k, ok := d.keys[accessKeyID]
+	if !ok {
+		return "", "", false
+	}
+	return k.user.ID, k.secret, true
+}
+
 func rolePrincipal(r *Role, sess *Session) *Principal {
 	return &Principal{
 		Account:     r.Account,

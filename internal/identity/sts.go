@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/google/uuid"
@@ -183,20 +184,26 @@ func (r *assumeRoleResponse) setRequestID(id string) { r.Meta.RequestID = id }
 
 func (s *STS) serve(r *http.Request) (string, stsResponse, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16+1))
-	if len(body) > 1<<16 {
-		err = errors.New("too large")
+	if err != nil { // a client that stopped sending (the listener's read deadline) or went away
+		return "", nil, stsErr(400, "IncompleteBody", "The request body could not be read in full")
 	}
-	if err != nil {
+	if len(body) > 1<<16 {
 		return "", nil, stsErr(413, "RequestEntityTooLarge", "Request body too large")
 	}
 	params, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return "", nil, stsErr(400, "MalformedQueryString", "The query string is malformed")
 	}
+	if !ValidUTF8Values(params) {
+		return "", nil, stsErr(400, "MalformedQueryString", "The query string is not valid UTF-8")
+	}
 	if r.Method == http.MethodPost && len(body) > 0 {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			return "", nil, stsErr(400, "MalformedQueryString", "The request body is not a valid form")
+		}
+		if !ValidUTF8Values(form) {
+			return "", nil, stsErr(400, "MalformedQueryString", "The request body is not valid UTF-8")
 		}
 		for k, v := range form {
 			params[k] = v
@@ -226,6 +233,22 @@ func (s *STS) serve(r *http.Request) (string, stsResponse, error) {
 		return action, out, err
 	}
 	return action, nil, stsErr(400, "InvalidAction", fmt.Sprintf("Could not find operation %s for version %s", action, STSVersion))
+}
+
+// ValidUTF8Values reports whether every key and value of a decoded query or form is valid
+// UTF-8: input that is not would be stored (or compared) as something else than was sent.
+func ValidUTF8Values(v url.Values) bool {
+	for k, vs := range v {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 var sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]*$`)

@@ -84,7 +84,7 @@ func newBenchEnv(b *testing.B, entries int) *benchEnv {
 		b.Fatal(err)
 	}
 	host := strings.TrimPrefix(srv.URL, "http://")
-	tv := &kubeauth.TokenVerifier{Local: &identity.Verifier{Secrets: ids, TokenMode: true}, LocalHost: func(h string) bool { return h == host }}
+	tv := &kubeauth.TokenVerifier{Local: &identity.Verifier{Secrets: ids, TokenMode: true}, LocalHost: func(h string) bool { return h == host }, Standing: ids.Standing}
 	mux := http.NewServeMux()
 	kubeauth.NewWebhooks(ix, tv, nil, nil).Register(mux, nil)
 	return &benchEnv{mux: mux, token: tok, tv: tv}

@@ -85,7 +85,7 @@ func unverifiedIssuer(token string) (string, error) {
 		Issuer string `json:"iss"`
 	}
 	if err := json.Unmarshal(payload, &c); err != nil {
-		return "", fmt.Errorf("JWT payload is not a JSON object: %v", err)
+		return "", errors.New("JWT payload is not a JSON object")
 	}
 	if c.Issuer == "" {
 		return "", errors.New("JWT has no iss claim")
@@ -157,7 +157,7 @@ func (o *OIDC) Authenticate(ctx context.Context, configs []access.IdentityProvid
 	}
 	cfg := findConfig(configs, issuer)
 	if cfg == nil {
-		return nil, refuse("unknown_issuer", "no active identity provider config of this cluster has issuer %q", issuer)
+		return nil, refuse("unknown_issuer", "no active identity provider config of this cluster has the token's issuer")
 	}
 	p, err := o.provider(ctx, cfg.OIDC.IssuerURL)
 	if err != nil {
@@ -170,7 +170,7 @@ func (o *OIDC) Authenticate(ctx context.Context, configs []access.IdentityProvid
 		if errors.As(err, &exp) {
 			return nil, refuse("expired", "identity provider config %s: token expired at %s", cfg.Name, exp.Expiry.UTC().Format(time.RFC3339))
 		}
-		return nil, refuse("oidc_invalid", "identity provider config %s: %v", cfg.Name, err)
+		return nil, refuse("oidc_invalid", "identity provider config %s: %s", cfg.Name, oidcFailure(err))
 	}
 	if !idt.IssuedAt.IsZero() && idt.IssuedAt.After(o.now().Add(5*time.Minute)) {
 		return nil, refuse("oidc_invalid", "identity provider config %s: token issued in the future (iat %s)", cfg.Name, idt.IssuedAt.UTC().Format(time.RFC3339))
@@ -184,6 +184,25 @@ func (o *OIDC) Authenticate(ctx context.Context, configs []access.IdentityProvid
 		return nil, refuse("oidc_claims", "identity provider config %s: %v", cfg.Name, err)
 	}
 	return user, nil
+}
+
+// oidcFailure says why go-oidc refused a token without its words: they quote claims of the
+// token (audiences, issuer) checked before its signature is.
+func oidcFailure(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "audience"):
+		return "the token's audience is not the config's client id"
+	case strings.Contains(msg, "issued by a different provider"):
+		return "the token's issuer is not the config's issuer URL"
+	case strings.Contains(msg, "signature"):
+		return "the token's signature does not verify with the issuer's keys"
+	case strings.Contains(msg, "nbf"):
+		return "the token is not valid yet (nbf)"
+	case strings.Contains(msg, "malformed"):
+		return "the token is not a well-formed JWT"
+	}
+	return "the token does not verify"
 }
 
 // oidcUser maps verified claims to a Kubernetes user as kube-apiserver's --oidc-* flags do:

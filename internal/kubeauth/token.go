@@ -60,7 +60,10 @@ func refuse(reason, format string, args ...any) error {
 // TokenVerifier verifies `k8s-aws-v1.` tokens: presigned STS GetCallerIdentity URLs bound to a
 // cluster by the signed x-k8s-aws-id header. Tokens signed with credentials eksaccess issued are
 // verified in-process; others may be sent to real STS (Forward) when their host is allowed.
-// Verified tokens are cached until they expire.
+// Verified tokens are cached until they expire; an in-process verified token is answered from
+// the cache only while Standing still reports the same principal and secret for its key, so a
+// removed (or re-created) user, role, key or session stops authenticating at once. Tokens
+// verified at a forwarded STS live in the cache for their own lifetime (15 minutes at most).
 type TokenVerifier struct {
 	// Local verifies signatures of eksaccess's own identities; nil without an identities file.
 	Local *identity.Verifier
@@ -70,9 +73,31 @@ type TokenVerifier struct {
 	Forward     *http.Client
 	ForwardHost func(host string) bool
 	Now         func() time.Time
+	// Standing reports what an access key of Local's identities authenticates now (see
+	// identity.Store.Standing). It is asked before every in-process verification and on every
+	// cache hit of one; nil keeps in-process answers for the token's lifetime (tests only).
+	Standing func(accessKeyID string) (principalID, secret string, ok bool)
 
 	mu    sync.Mutex
-	cache map[string]*Identity
+	cache map[string]*cachedToken
+}
+
+// cachedToken is a verified token: the identity, and for in-process verifications the secret
+// its key signed with when it was verified.
+type cachedToken struct {
+	id     *Identity
+	local  bool
+	secret string
+}
+
+// stillStanding reports whether a cached in-process verification still holds: its key
+// authenticates the same principal with the same secret now.
+func (v *TokenVerifier) stillStanding(c *cachedToken) bool {
+	if !c.local || v.Standing == nil {
+		return true
+	}
+	pid, secret, ok := v.Standing(c.id.AccessKeyID)
+	return ok && pid == c.id.PrincipalID && secret == c.secret
 }
 
 // awsSTSHost matches AWS's regional, FIPS and dual-stack STS endpoints.
@@ -98,41 +123,50 @@ func (v *TokenVerifier) Verify(ctx context.Context, token, cluster string) (*Ide
 	cacheKey := cluster + "\x00" + token
 	now := v.now()
 	v.mu.Lock()
-	if id, ok := v.cache[cacheKey]; ok {
+	if c, ok := v.cache[cacheKey]; ok {
 		v.mu.Unlock()
-		if now.Before(id.Expires) {
-			return id, nil
+		if now.Before(c.id.Expires) && v.stillStanding(c) {
+			return c.id, nil
 		}
 		v.mu.Lock()
 		delete(v.cache, cacheKey)
+		v.mu.Unlock()
+		if now.Before(c.id.Expires) {
+			return nil, errRevoked
+		}
+	} else {
+		v.mu.Unlock()
 	}
-	v.mu.Unlock()
 
 	u, date, err := parseToken(token, now)
 	if err != nil {
 		return nil, err
 	}
-	var id *Identity
+	c := &cachedToken{}
 	switch {
 	case v.LocalHost != nil && v.LocalHost(u.Host):
-		id, err = v.verifyLocal(u, cluster)
+		c.local = true
+		c.id, c.secret, err = v.verifyLocal(u, cluster)
 	case v.Forward != nil && v.ForwardHost != nil && v.ForwardHost(u.Host) && u.Scheme == "https":
-		id, err = v.verifyAtSTS(ctx, u, cluster)
+		c.id, err = v.verifyAtSTS(ctx, u, cluster)
 	default:
-		return nil, refuse("unknown_sts_host", "token URL host %q is not an allowed STS endpoint", u.Host)
+		return nil, refuse("unknown_sts_host", "the token is presigned for a host that is neither this eksaccess nor an allowed STS endpoint")
 	}
 	if err != nil {
 		return nil, err
 	}
-	id.Expires = date.Add(tokenLifetime)
+	c.id.Expires = date.Add(tokenLifetime)
 	v.mu.Lock()
 	if v.cache == nil || len(v.cache) > 100000 {
 		v.pruneLocked(now)
 	}
-	v.cache[cacheKey] = id
+	v.cache[cacheKey] = c
 	v.mu.Unlock()
-	return id, nil
+	return c.id, nil
 }
+
+// errRevoked refuses a token verified earlier whose identity no longer stands.
+var errRevoked = refuse("revoked", "the token's credentials no longer authenticate its principal: the user, role, access key or session was removed, re-created or expired since")
 
 // ResetCache forgets every verified token.
 func (v *TokenVerifier) ResetCache() {
@@ -143,16 +177,16 @@ func (v *TokenVerifier) ResetCache() {
 
 func (v *TokenVerifier) pruneLocked(now time.Time) {
 	if v.cache == nil {
-		v.cache = map[string]*Identity{}
+		v.cache = map[string]*cachedToken{}
 		return
 	}
-	for k, id := range v.cache {
-		if !now.Before(id.Expires) {
+	for k, c := range v.cache {
+		if !now.Before(c.id.Expires) {
 			delete(v.cache, k)
 		}
 	}
 	if len(v.cache) > 100000 {
-		v.cache = map[string]*Identity{}
+		v.cache = map[string]*cachedToken{}
 	}
 }
 
@@ -166,27 +200,27 @@ func parseToken(token string, now time.Time) (*url.URL, time.Time, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(token[len(TokenPrefix):], "="))
 	if err != nil {
-		return nil, time.Time{}, refuse("malformed", "token is not base64url: %v", err)
+		return nil, time.Time{}, refuse("malformed", "token is not base64url after %s", TokenPrefix)
 	}
 	u, err := url.Parse(string(raw))
 	if err != nil {
-		return nil, time.Time{}, refuse("malformed", "token is not a URL: %v", err)
+		return nil, time.Time{}, refuse("malformed", "token does not decode to a URL")
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "/" && u.Path != "") || u.User != nil || u.Fragment != "" {
 		return nil, time.Time{}, refuse("malformed", "token URL must be an STS endpoint root")
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, time.Time{}, refuse("malformed", "token query: %v", err)
+		return nil, time.Time{}, refuse("malformed", "token URL has a malformed query")
 	}
 	seen := map[string]bool{}
 	for k, vs := range q {
 		lk := strings.ToLower(k)
 		if !allowedQuery[lk] {
-			return nil, time.Time{}, refuse("malformed", "token query parameter %q is not allowed", k)
+			return nil, time.Time{}, refuse("malformed", "token query has a parameter other than those of a presigned GetCallerIdentity")
 		}
 		if seen[lk] || len(vs) != 1 {
-			return nil, time.Time{}, refuse("malformed", "token query parameter %q is repeated", k)
+			return nil, time.Time{}, refuse("malformed", "token query repeats a parameter")
 		}
 		seen[lk] = true
 	}
@@ -223,7 +257,7 @@ func parseToken(token string, now time.Time) (*url.URL, time.Time, error) {
 		return nil, time.Time{}, refuse("expired", "token expired at %s", date.Add(tokenLifetime).UTC().Format(time.RFC3339))
 	}
 	if date.After(now.Add(tokenLifetime)) {
-		return nil, time.Time{}, refuse("malformed", "token X-Amz-Date %s is in the future", date.Format(amzDateFormat))
+		return nil, time.Time{}, refuse("malformed", "token X-Amz-Date is in the future")
 	}
 	return u, date, nil
 }
@@ -237,9 +271,18 @@ func replay(ctx context.Context, u *url.URL, cluster string) *http.Request {
 	return r
 }
 
-func (v *TokenVerifier) verifyLocal(u *url.URL, cluster string) (*Identity, error) {
+// verifyLocal verifies a token against eksaccess's own identities; it also returns the secret
+// the token's key had before verification (see Standing). Refusal details describe what was
+// wrong in fixed words: the verifier's messages quote parts of the token (dates, scopes).
+func (v *TokenVerifier) verifyLocal(u *url.URL, cluster string) (*Identity, string, error) {
 	if v.Local == nil {
-		return nil, refuse("unknown_key", "no identities are configured to verify the token")
+		return nil, "", refuse("unknown_key", "no identities are configured to verify the token")
+	}
+	var secret string
+	if v.Standing != nil {
+		q, _ := url.ParseQuery(u.RawQuery)
+		c, _ := identity.ParseCredential(q.Get("X-Amz-Credential"))
+		_, secret, _ = v.Standing(c.AccessKeyID) // a key that stands nowhere fails verification below
 	}
 	p, c, err := v.Local.Verify(replay(context.Background(), u, cluster), nil, "sts")
 	if err != nil {
@@ -247,20 +290,22 @@ func (v *TokenVerifier) verifyLocal(u *url.URL, cluster string) (*Identity, erro
 		if errors.As(err, &ae) {
 			switch ae.Code {
 			case access.CodeUnrecognizedClient:
-				return nil, refuse("unknown_key", "%s", ae.Message)
+				return nil, "", refuse("unknown_key", "the token's access key or session token is not known to eksaccess")
 			case access.CodeExpiredToken:
-				return nil, refuse("expired", "%s", ae.Message)
+				return nil, "", refuse("expired", "the token's temporary credentials are expired")
+			case access.CodeInvalidSignature:
+				return nil, "", refuse("bad_signature", "the token's signature, credential scope or date does not verify (a token minted for another cluster fails here)")
 			}
-			return nil, refuse("bad_signature", "%s (a token minted for another cluster fails here)", ae.Message)
+			return nil, "", refuse("bad_signature", "the token's signature parameters are incomplete or malformed")
 		}
-		return nil, err
+		return nil, "", err
 	}
 	id := &Identity{ARN: p.ARN, CanonicalARN: p.IAMARN, Account: p.Account, PrincipalID: p.PrincipalID, AccessKeyID: c.AccessKeyID}
 	if p.Session != nil {
 		id.SessionName = p.Session.Name
 		id.CanonicalARN = canonicalize(p.ARN)
 	}
-	return id, nil
+	return id, secret, nil
 }
 
 // canonicalize maps arn:P:sts::A:assumed-role/ROLE/SESSION to arn:P:iam::A:role/ROLE.
@@ -293,6 +338,10 @@ func (v *TokenVerifier) verifyAtSTS(ctx context.Context, u *url.URL, cluster str
 	defer cancel()
 	resp, err := v.Forward.Do(replay(ctx, u, cluster))
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the url.Error names the token URL, credential included
+		}
 		return nil, refuse("sts_unreachable", "STS: %v", err)
 	}
 	defer resp.Body.Close()

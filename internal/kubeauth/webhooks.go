@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,39 +243,49 @@ func renderUser(username string, groups []string, id *Identity) (*authnv1.UserIn
 	return user, "", ""
 }
 
+// renderer fills in the templates of one identity; its replacer is built on first use (most
+// names have no placeholder).
+type renderer struct {
+	id *Identity
+	r  *strings.Replacer
+}
+
+// expand renders one username or group template.
+func (rn *renderer) expand(tpl string) (string, error) {
+	if !strings.Contains(tpl, "{{") {
+		return tpl, nil // nothing rendered, so no reserved prefix can come from a value
+	}
+	if strings.Contains(tpl, "{{EC2PrivateDNSName}}") {
+		return "", errors.New("{{EC2PrivateDNSName}} cannot be resolved: eksaccess does not call EC2")
+	}
+	if rn.r == nil {
+		id := rn.id
+		rn.r = strings.NewReplacer(
+			"{{AccountID}}", id.Account,
+			"{{SessionName}}", strings.ReplaceAll(id.SessionName, "@", "-"),
+			"{{SessionNameRaw}}", id.SessionName,
+			"{{AccessKeyID}}", id.AccessKeyID,
+		)
+	}
+	out := rn.r.Replace(tpl)
+	// A reserved prefix may be in the template (system:node:…) but must not come from a
+	// rendered value (a session named "system").
+	if p, reserved := access.ReservedPrefix(out); reserved && !strings.HasPrefix(tpl, p) {
+		return "", errors.New("rendered name " + out + " begins with the reserved prefix " + p)
+	}
+	return out, nil
+}
+
 // render fills in the username and group templates of an access entry or aws-auth mapping.
 func render(usernameTpl string, groupTpls []string, id *Identity) (*authnv1.UserInfo, error) {
-	var r *strings.Replacer // built on first use: most names have no placeholder
-	expand := func(tpl string) (string, error) {
-		if !strings.Contains(tpl, "{{") {
-			return tpl, nil // nothing rendered, so no reserved prefix can come from a value
-		}
-		if strings.Contains(tpl, "{{EC2PrivateDNSName}}") {
-			return "", errors.New("{{EC2PrivateDNSName}} cannot be resolved: eksaccess does not call EC2")
-		}
-		if r == nil {
-			r = strings.NewReplacer(
-				"{{AccountID}}", id.Account,
-				"{{SessionName}}", strings.ReplaceAll(id.SessionName, "@", "-"),
-				"{{SessionNameRaw}}", id.SessionName,
-				"{{AccessKeyID}}", id.AccessKeyID,
-			)
-		}
-		out := r.Replace(tpl)
-		// A reserved prefix may be in the template (system:node:…) but must not come from a
-		// rendered value (a session named "system").
-		if p, reserved := access.ReservedPrefix(out); reserved && !strings.HasPrefix(tpl, p) {
-			return "", errors.New("rendered name " + out + " begins with the reserved prefix " + p)
-		}
-		return out, nil
-	}
-	username, err := expand(usernameTpl)
+	rn := renderer{id: id}
+	username, err := rn.expand(usernameTpl)
 	if err != nil {
 		return nil, err
 	}
 	groups := make([]string, 0, len(groupTpls))
 	for _, g := range groupTpls {
-		rg, err := expand(g)
+		rg, err := rn.expand(g)
 		if err != nil {
 			return nil, err
 		}
@@ -289,6 +300,49 @@ func render(usernameTpl string, groupTpls []string, id *Identity) (*authnv1.User
 		ExtraAuthenticatorPrincipalID: {id.PrincipalID},
 	}
 	return &authnv1.UserInfo{Username: username, UID: UIDPrefix + id.Account + ":" + id.PrincipalID, Groups: groups, Extra: extra}, nil
+}
+
+// groupAuthenticated is the group kube-apiserver adds to every authenticated user.
+const groupAuthenticated = "system:authenticated"
+
+// issuedTo reports whether the user name and groups of a review are exactly those the
+// token-review webhook issues for entry e and the identity its uid and extra describe. A
+// request that impersonates another user name (kubectl --as, with the real uid and extra
+// copied) or adds or drops groups is not an identity eksaccess authenticated.
+func issuedTo(e *entryView, account, principalID string, s *authzv1.SubjectAccessReviewSpec) bool {
+	id := Identity{Account: account, PrincipalID: principalID, ARN: extraOne(s.Extra, ExtraARN),
+		SessionName: extraOne(s.Extra, ExtraSessionName), AccessKeyID: extraOne(s.Extra, ExtraAccessKeyID)}
+	for _, k := range []string{ExtraARN, ExtraCanonicalARN, ExtraSessionName, ExtraAccessKeyID} {
+		if len(s.Extra[k]) != 1 {
+			return false
+		}
+	}
+	if v, ok := s.Extra[ExtraAuthenticatorPrincipalID]; ok && (len(v) != 1 || v[0] != principalID) {
+		return false
+	}
+	rn := renderer{id: &id}
+	if name, err := rn.expand(e.Username); err != nil || name != s.User {
+		return false
+	}
+	rendered := make([]string, 0, len(e.Groups))
+	for _, tpl := range e.Groups {
+		g, err := rn.expand(tpl)
+		if err != nil {
+			return false
+		}
+		rendered = append(rendered, g)
+	}
+	for _, g := range s.Groups {
+		if g != groupAuthenticated && !slices.Contains(rendered, g) {
+			return false
+		}
+	}
+	for _, g := range rendered {
+		if !slices.Contains(s.Groups, g) {
+			return false
+		}
+	}
+	return true
 }
 
 // sarSpec covers SubjectAccessReviewSpec of v1 (groups) and v1beta1 (group).
@@ -311,6 +365,9 @@ func (w *Webhooks) authorize(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec := &rv.Spec
+	if spec.Groups == nil {
+		spec.Groups = spec.GroupV1beta1 // v1beta1 names the member "group"
+	}
 	st := w.decide(clusterKey(r), &spec.SubjectAccessReviewSpec)
 	result := "no_opinion"
 	if st.Allowed {
@@ -321,9 +378,10 @@ func (w *Webhooks) authorize(rw http.ResponseWriter, r *http.Request) {
 }
 
 // decide evaluates the access policies of the entry behind an identity this webhook
-// authenticated. It allows or has no opinion; it never denies.
+// authenticated: uid, extra, user name and groups all as the token-review webhook issued them
+// (issuedTo). It allows or has no opinion; it never denies.
 func (w *Webhooks) decide(key access.ClusterKey, s *authzv1.SubjectAccessReviewSpec) sarStatus {
-	_, principalID, ok := strings.Cut(strings.TrimPrefix(s.UID, UIDPrefix), ":")
+	account, principalID, ok := strings.Cut(strings.TrimPrefix(s.UID, UIDPrefix), ":")
 	if !strings.HasPrefix(s.UID, UIDPrefix) || !ok || principalID == "" || !extraIs(s.Extra, ExtraPrincipalID, principalID) {
 		return sarStatus{Reason: "eksaccess: not an IAM identity authenticated by eksaccess; no opinion"}
 	}
@@ -342,6 +400,9 @@ func (w *Webhooks) decide(key access.ClusterKey, s *authzv1.SubjectAccessReviewS
 	if e == nil {
 		return sarStatus{Reason: "eksaccess: no access entry for " + canonical + "; no opinion"}
 	}
+	if !issuedTo(e, account, principalID, s) {
+		return sarStatus{Reason: "eksaccess: user name or groups are not those eksaccess issued for " + canonical + " (impersonated?); no opinion"}
+	}
 	var req policy.Request
 	if ra := s.ResourceAttributes; ra != nil {
 		req = policy.Request{Verb: ra.Verb, ResourceRequest: true, APIGroup: ra.Group, Resource: ra.Resource,
@@ -351,6 +412,14 @@ func (w *Webhooks) decide(key access.ClusterKey, s *authzv1.SubjectAccessReviewS
 	}
 	d := e.Policies.Authorize(&req)
 	return sarStatus{Allowed: d.Allowed, Reason: "eksaccess: " + d.Reason()}
+}
+
+// extraOne is the single value of an extra key, "" when absent or repeated.
+func extraOne(extra map[string]authzv1.ExtraValue, key string) string {
+	if v := extra[key]; len(v) == 1 {
+		return v[0]
+	}
+	return ""
 }
 
 func extraIs(extra map[string]authzv1.ExtraValue, key, want string) bool {

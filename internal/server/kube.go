@@ -116,6 +116,7 @@ func (s *Server) webhooks(reg prometheus.Registerer) (*kubeauth.Webhooks, error)
 	tv := &kubeauth.TokenVerifier{LocalHost: s.ownHost}
 	if s.ids != nil {
 		tv.Local = &identity.Verifier{Secrets: s.ids, TokenMode: true, Now: s.ids.Now}
+		tv.Standing = s.ids.Standing // cached tokens follow identity reloads at once
 	}
 	if len(s.cfg.STSForwardHosts) > 0 {
 		extra := map[string]bool{}

@@ -114,7 +114,7 @@ func TestOIDCTokenReview(t *testing.T) {
 
 	now := time.Now()
 	refusals := []struct{ name, token, why string }{
-		{"wrong audience", iss.Token(t, with(good, "aud", "someone-else")), "expected audience"},
+		{"wrong audience", iss.Token(t, with(good, "aud", "someone-else")), "audience is not the config's client id"},
 		{"expired", iss.Token(t, with(good, "exp", now.Add(-time.Minute).Unix(), "iat", now.Add(-time.Hour).Unix())), "token expired"},
 		{"not yet valid (nbf)", iss.Token(t, with(good, "nbf", now.Add(time.Hour).Unix())), "nbf"},
 		{"issued in the future", iss.Token(t, with(good, "iat", now.Add(time.Hour).Unix())), "issued in the future"},

@@ -56,10 +56,13 @@ type Config struct {
 	// AWSAuthPoll is how often a file source is re-read (default 2s).
 	AWSAuthPoll time.Duration
 
+	// Timeouts are the listener's deadlines; zero fields take DefaultTimeouts (guard.go).
+	Timeouts Timeouts
 	// AllowAnyHost is open mode on all interfaces of a container (--open-listen-any): open mode
 	// may listen on any address, not only loopback, the operator accepting that every caller who
 	// reaches the port may read and change all state unauthenticated; logged loudly at start-up.
-	// (With the hardening branch's Host check: any Host unless EndpointHosts names some.)
+	// Any Host header is then accepted unless EndpointHosts names some (then Host must be one of
+	// them); browser requests stay refused (guard.go).
 	AllowAnyHost bool
 }
 
@@ -152,10 +155,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.updater = access.NewUpdater(st, access.UpdaterLogger(cfg.Logger))
 	s.updater.Start() // completes the updates that became due while no server ran
+	to := cfg.Timeouts.withDefaults()
 	s.http = &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: to.ReadHeader,
+		ReadTimeout:       to.Read,
+		WriteTimeout:      to.Write,
+		IdleTimeout:       to.Idle,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
@@ -203,7 +209,7 @@ func (s *Server) routes() (http.Handler, error) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return s.withSTS(mux), nil
+	return s.guard(s.withSTS(mux)), nil
 }
 
 // Addr is the address the server listens on.

@@ -30,6 +30,9 @@ const usage = `eksaccess: the Amazon EKS access-management API, enforced on Kube
 Usage:
   eksaccess serve [flags]   run the server
   eksaccess cluster attach  attach a Kubernetes cluster to an eksaccess cluster
+  eksaccess explain         why a principal may or may not perform a request (docs/explorer.md)
+  eksaccess who-can         who may perform a request
+  eksaccess access-matrix   what a principal may do in a namespace
   eksaccess version         print the version
 
 Run 'eksaccess serve -h' for the server's flags.
@@ -45,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "cluster":
 		return clusterCmd(args[1:], stdout, stderr)
+	case "explain", "who-can", "access-matrix":
+		return explorerCmd(args[0], args[1:], stdout, stderr) // explorer.go
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "eksaccess", buildVersion())
 		return 0

@@ -204,4 +204,3 @@ func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
 	}()
 	return nil
 }
-

@@ -26,7 +26,7 @@ type apiClient struct {
 	region   string
 	creds    aws.CredentialsProvider
 	signer   *v4.Signer
-	http     *http.Client
+	http     aws.HTTPClient // the SDK's: honours AWS_CA_BUNDLE
 }
 
 // clientOptions are the flags every API-client command shares.
@@ -66,7 +66,7 @@ func newAPIClient(ctx context.Context, o clientOptions) (*apiClient, error) {
 		return nil, fmt.Errorf("--endpoint-url %q: want http(s)://HOST[:PORT]", endpoint)
 	}
 	return &apiClient{endpoint: strings.TrimRight(endpoint, "/"), region: cfg.Region, creds: cfg.Credentials,
-		signer: v4.NewSigner(), http: &http.Client{Timeout: 30 * time.Second}}, nil
+		signer: v4.NewSigner(), http: cfg.HTTPClient}, nil
 }
 
 // emptySHA256 is the payload hash of a GET.
@@ -91,9 +91,15 @@ func (c *apiClient) get(ctx context.Context, path string, query url.Values, out 
 	if err := c.signer.SignHTTP(ctx, cr, req, emptySHA256, "eks", c.region, time.Now()); err != nil {
 		return fmt.Errorf("signing: %v", err)
 	}
-	resp, err := c.http.Do(req)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	resp, err := c.http.Do(req.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("cannot reach %s: %v", c.endpoint, errors.Unwrap(err))
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("cannot reach %s: %v", c.endpoint, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))

@@ -119,6 +119,8 @@ func TestExplorerCLIOpen(t *testing.T) {
 	if !e.Allowed || e.DecidedBy != "Webhook" || len(e.Policies) != 1 || !e.Policies[0].ScopeMatches || !e.Policies[0].Grants || !e.RBACConsulted {
 		t.Fatalf("explain delete pods in prod: %+v", e)
 	}
+	out, _, _ = cli(t, env, "explain", "--cluster", "c1", "--principal", xDevARN, "--verb", "delete", "--resource", "pods", "--namespace", "prod")
+	t.Logf("explain:\n%s", out)
 	out, _, code = cli(t, env, "explain", "--cluster", "c1", "--principal", xDevARN, "--verb", "delete", "--resource", "pods", "--namespace", "dev")
 	if code != 0 || !strings.HasPrefix(out, "DENIED: ") || !strings.Contains(out, `does not cover namespace "dev"`) {
 		t.Fatalf("explain delete pods in dev (exit %d):\n%s", code, out)
@@ -157,6 +159,7 @@ func TestExplorerCLIOpen(t *testing.T) {
 		}
 	}
 	table, _, code := cli(t, env, "who-can", "--cluster", "c1", "delete", "secrets", "--namespace", "prod")
+	t.Logf("who-can:\n%s", table)
 	if code != 0 || !strings.Contains(table, "KIND") || !strings.Contains(table, xOpsARN) {
 		t.Fatalf("who-can table (exit %d):\n%s", code, table)
 	}

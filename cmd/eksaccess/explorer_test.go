@@ -31,7 +31,8 @@ accounts:
       - name: dave
         accessKeys: [{id: AKIADAVEEXAMPLE00001, secret: dave-secret}]
         policies:
-          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["eks:*", "eksaccess:ExplainAccess"], Resource: "*"}]}
+          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["eks:*"], Resource: "*"},
+              {Effect: Allow, Action: ["eksaccess:ExplainAccess"], Resource: "arn:aws:eks:us-west-2:012345678910:cluster/c1"}]}
     roles:
       - name: dev
         trust: ["arn:aws:iam::012345678910:user/carol"]

@@ -159,6 +159,11 @@ func TestExplorerCLIOpen(t *testing.T) {
 			t.Errorf("%s: explain allowed=%v, who-can lists it=%v", arn, x.Allowed, names["IAMPrincipal "+arn])
 		}
 	}
+	out, _, code = cli(t, env, "who-can", "--cluster", "c1", "get", "secrets", "db-password", "-n", "prod", "-o", "json")
+	var named explain.WhoCanResult
+	if err := json.Unmarshal([]byte(out), &named); err != nil || code != 0 || named.Request.Name != "db-password" || named.Description != `get secrets "db-password" in namespace "prod"` {
+		t.Fatalf("who-can VERB RESOURCE NAME (exit %d): %v %+v", code, err, named.Request)
+	}
 	table, _, code := cli(t, env, "who-can", "--cluster", "c1", "delete", "secrets", "--namespace", "prod")
 	t.Logf("who-can:\n%s", table)
 	if code != 0 || !strings.Contains(table, "KIND") || !strings.Contains(table, xOpsARN) {

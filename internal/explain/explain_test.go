@@ -226,3 +226,28 @@ func TestAggregationPending(t *testing.T) {
 		t.Fatalf("aggregated: %+v", e.Bindings)
 	}
 }
+
+// With discovery, a resource given without its group is resolved, and one the cluster does not
+// serve is noted (RBAC rules may still name it).
+func TestDiscoveryNotes(t *testing.T) {
+	x := bigCluster(t, 5, 1)
+	reg := kubesource.NewRegistry()
+	reg.Put(kubesource.NewStatic(key, kubesource.Build(rbacObjects(1)), []kubesource.APIResource{
+		{Group: "", Resource: "pods", Namespaced: true}, {Group: "apps", Resource: "deployments", Namespaced: true}}))
+	x2 := explain.New(explain.Sources{Webhooks: x.Webhooks(), Kube: reg})
+	e, err := x2.Explain(context.Background(), key, explain.ExplainQuery{Subject: explain.Subject{User: "u-0"}, Request: explain.Request{Verb: "get", Resource: "deployments", Namespace: "ns-0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Request.APIGroup != "apps" || !e.Allowed || !strings.Contains(strings.Join(e.Notes, "|"), "resolved to API group apps") {
+		t.Fatalf("deployments: %+v %v %v", e.Request, e.Allowed, e.Notes)
+	}
+	e, _ = x2.Explain(context.Background(), key, explain.ExplainQuery{Subject: explain.Subject{User: "u-0"}, Request: explain.Request{Verb: "get", Resource: "widgets.example.com"}})
+	if !strings.Contains(strings.Join(e.Notes, "|"), "the cluster serves no resource widgets.example.com") {
+		t.Fatalf("widgets: %v", e.Notes)
+	}
+	m, _ := x2.AccessMatrix(context.Background(), key, explain.MatrixQuery{Subject: explain.Subject{User: "u-0"}, Namespace: "ns-0"})
+	if len(m.Rows) != 2 || m.Rows[0].Resource != "pods" || !m.Rows[0].Cells[0].Allowed {
+		t.Fatalf("matrix rows from discovery: %+v", m.Rows)
+	}
+}

@@ -77,6 +77,9 @@ func (v *view) resolve(s subject) who {
 		w.entry = e
 		w.ident.AccessEntry = &AccessEntry{PrincipalARN: e.PrincipalARN, Type: e.Type, Username: e.Username, KubernetesGroups: nonNil(e.Groups), Associations: e.Associations}
 		w.ident.Reason = "mapped by the access entry of " + e.PrincipalARN
+		if e.PrincipalID != "" {
+			w.ident.Reason += " (recorded for IAM unique id " + e.PrincipalID + ": a principal re-created under this ARN is not mapped)"
+		}
 	case kubeauth.MappedByCreator:
 		w.ident.Reason = "the creator of this CONFIG_MAP cluster: EKS maps it to " + kubeauth.CreatorUsername + " in system:masters"
 		w.webhookWhy = "cluster does not use access entries; no opinion"

@@ -30,6 +30,9 @@ Usage:
   eksaccess certs           create (or reuse) the CA and certificates of eksaccess and kube-apiserver
   eksaccess webhook-config  write kube-apiserver's two webhook kubeconfigs for a cluster, print its flags
   eksaccess healthcheck     exit 0 when the local server's /healthz answers (container HEALTHCHECK)
+  eksaccess explain         why a principal may or may not perform a request (docs/explorer.md)
+  eksaccess who-can         who may perform a request
+  eksaccess access-matrix   what a principal may do in a namespace
   eksaccess version         print the version, revision, commit time and Go version
 
 Run 'eksaccess COMMAND -h' for a command's flags.
@@ -51,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return webhookConfigCmd(args[1:], stdout, stderr)
 	case "healthcheck":
 		return healthcheckCmd(args[1:], stdout, stderr)
+	case "explain", "who-can", "access-matrix":
+		return explorerCmd(args[0], args[1:], stdout, stderr) // explorer.go
 	case "version", "--version", "-version":
 		if code, ok := parseFlags(flag.NewFlagSet("version", flag.ContinueOnError), args[1:], stdout, stderr); !ok {
 			return code
@@ -106,7 +111,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	endpointHosts := fs.String("endpoint-hosts", envOr("EKSACCESS_ENDPOINT_HOSTS", ""), "comma-separated extra host:port names clients use to reach this server; tokens presigned for them verify in-process (env EKSACCESS_ENDPOINT_HOSTS)")
 	stsForward := fs.String("sts-forward-hosts", envOr("EKSACCESS_STS_FORWARD_HOSTS", ""), "verify tokens of identities eksaccess does not know at STS: 'aws' for AWS's STS endpoints, or host names; empty refuses them (env EKSACCESS_STS_FORWARD_HOSTS)")
 	oidcCA := fs.String("oidc-ca-file", envOr("EKSACCESS_OIDC_CA_FILE", ""), "PEM bundle trusted, besides the system roots, for OIDC identity provider issuers (env EKSACCESS_OIDC_CA_FILE)")
-	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated aws-auth ConfigMap sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth) or ACCOUNT/REGION/CLUSTER=file:PATH (env EKSACCESS_AWS_AUTH)")
+	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated Kubernetes sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth and RBAC, discover the API; the explorer reads RBAC from it) or ACCOUNT/REGION/CLUSTER=file:PATH (aws-auth only) (env EKSACCESS_AWS_AUTH)")
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	pprofListen := fs.String("pprof-listen", envOr("EKSACCESS_PPROF_LISTEN", ""), "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (env EKSACCESS_PPROF_LISTEN)")
 	openListenAny := fs.Bool("open-listen-any", envOr("EKSACCESS_OPEN_LISTEN_ANY", "") == "true", "let --auth open listen on any address, e.g. 0.0.0.0:8600 in a container: every caller who reaches the port can change all state, unauthenticated; for CI service containers only (env EKSACCESS_OPEN_LISTEN_ANY=true)")

@@ -102,6 +102,17 @@ func ErrUnknownOperation(r *http.Request) *access.Error {
 // reaches an operation).
 func WriteError(w http.ResponseWriter, e *access.Error) { writeError(w, e) }
 
+// OwnHandler serves an operation of eksaccess's own: the caller is authenticated and
+// authorized; errors (*access.Error) are rendered as EKS errors.
+type OwnHandler func(ctx context.Context, c access.Caller, r *http.Request) (any, error)
+
+// HandleOwn registers an operation of eksaccess's own (outside the EKS API's paths) that goes
+// through the same authentication, IAM authorization (action on the cluster that the {name}
+// path label names), error rendering, metrics and logs as the EKS operations.
+func (a *API) HandleOwn(mux *http.ServeMux, pattern, name, action string, h OwnHandler) {
+	mux.Handle(pattern, a.opWith(name, action, func(r *request) (any, error) { return h(r.Context(), r.Caller, r.Request) }))
+}
+
 // request is one API call being served.
 type request struct {
 	*http.Request
@@ -114,16 +125,20 @@ type request struct {
 	// entry is the access entry that authorizing DescribeAccessEntry read (to name the
 	// resource); the operation answers it rather than reading it again.
 	entry *access.AccessEntry
+	// action is the IAM action of an operation of eksaccess's own (HandleOwn); "" is eks:<Op>.
+	action string
 }
 
 type handlerFunc func(r *request) (any, error)
 
-func (a *API) op(name string, h handlerFunc) http.Handler {
+func (a *API) op(name string, h handlerFunc) http.Handler { return a.opWith(name, "", h) }
+
+func (a *API) opWith(name, action string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		start := time.Now()
 		id := uuid.NewString()
 		w.Header().Set("x-amzn-RequestId", id)
-		req := &request{Request: hr, ID: id, Op: name}
+		req := &request{Request: hr, ID: id, Op: name, action: action}
 		status, code := a.serve(w, req, name, h)
 		d := time.Since(start)
 		a.metrics.observe(name, code, d)

@@ -57,7 +57,11 @@ func (a *API) authorize(r *request, name string) error {
 	if a.authz == nil || name == "Unknown" {
 		return nil
 	}
-	return a.authz.Authorize(r.Caller, "eks:"+name, a.resourceARN(r, name))
+	action := "eks:" + name
+	if r.action != "" {
+		action = r.action
+	}
+	return a.authz.Authorize(r.Caller, action, a.resourceARN(r, name))
 }
 
 // resourceARN builds the ARN of the resource an operation acts on. Access entries that exist

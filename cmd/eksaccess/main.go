@@ -30,6 +30,8 @@ const usage = `eksaccess: the Amazon EKS access-management API, enforced on Kube
 Usage:
   eksaccess serve [flags]   run the server
   eksaccess cluster attach  attach a Kubernetes cluster to an eksaccess cluster
+  eksaccess unused          access entries and policies a cluster has not used (--cluster C --days 30)
+  eksaccess decisions       recent webhook decisions (--cluster C --principal P --verdict V)
   eksaccess version         print the version
 
 Run 'eksaccess serve -h' for the server's flags.
@@ -45,6 +47,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "cluster":
 		return clusterCmd(args[1:], stdout, stderr)
+	case "unused":
+		return unusedCmd(args[1:], stdout, stderr)
+	case "decisions":
+		return decisionsCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "eksaccess", buildVersion())
 		return 0
@@ -92,6 +98,7 @@ func serve(args []string, stderr io.Writer) int {
 	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated aws-auth ConfigMap sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth) or ACCOUNT/REGION/CLUSTER=file:PATH (env EKSACCESS_AWS_AUTH)")
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	pprofListen := fs.String("pprof-listen", envOr("EKSACCESS_PPROF_LISTEN", ""), "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (env EKSACCESS_PPROF_LISTEN)")
+	act := activityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -132,7 +139,7 @@ func serve(args []string, stderr io.Writer) int {
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery,
 		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward),
-		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth)})
+		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth), Activity: act.config()})
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1

@@ -101,16 +101,23 @@ type request struct {
 	// entry is the access entry that authorizing DescribeAccessEntry read (to name the
 	// resource); the operation answers it rather than reading it again.
 	entry *access.AccessEntry
+	// own names the IAM action and resource of an operation of eksaccess's own API.
+	own func(r *request) (action, resource string)
 }
 
 type handlerFunc func(r *request) (any, error)
 
-func (a *API) op(name string, h handlerFunc) http.Handler {
+// op serves operation name with h. own, when given, names the IAM action and resource of an
+// operation of eksaccess's own API (own.go) instead of eks:<name> on the EKS resource.
+func (a *API) op(name string, h handlerFunc, own ...func(r *request) (action, resource string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		start := time.Now()
 		id := uuid.NewString()
 		w.Header().Set("x-amzn-RequestId", id)
 		req := &request{Request: hr, ID: id, Op: name}
+		if len(own) > 0 {
+			req.own = own[0]
+		}
 		status, code := a.serve(w, req, name, h)
 		d := time.Since(start)
 		a.metrics.observe(name, code, d)

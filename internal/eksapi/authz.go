@@ -57,6 +57,10 @@ func (a *API) authorize(r *request, name string) error {
 	if a.authz == nil || name == "Unknown" {
 		return nil
 	}
+	if r.own != nil {
+		action, resource := r.own(r)
+		return a.authz.Authorize(r.Caller, action, resource)
+	}
 	return a.authz.Authorize(r.Caller, "eks:"+name, a.resourceARN(r, name))
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/activity"
 	"github.com/eksaccess/eksaccess/internal/eksapi"
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
@@ -55,6 +56,9 @@ type Config struct {
 	AWSAuthSources []string
 	// AWSAuthPoll is how often a file source is re-read (default 2s).
 	AWSAuthPoll time.Duration
+
+	// Activity recording and the console (activity.go).
+	Activity ActivityConfig
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -78,6 +82,13 @@ type Server struct {
 	stopSources context.CancelFunc
 	// stopFeed stops following the database's change feed (PostgreSQL); nil without one.
 	stopFeed func()
+	// reg holds the Prometheus metrics; rec records activity (nil when off); console is the
+	// web console's listener (nil when off).
+	raw     access.Store    // the store without the index's commit hook
+	svc     *access.Service // the domain service the API serves
+	reg     *prometheus.Registry
+	rec     *activity.Recorder
+	console *consoleServer
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -112,7 +123,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if ss, ok := raw.(identity.SessionStore); ok && ids != nil {
 		ids.SetSessionStore(ss) // PostgreSQL: AssumeRole credentials work on every replica
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan error, 1), ids: ids, tls: tc}
+	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan error, 1), ids: ids, tls: tc, reg: prometheus.NewRegistry()}
+	s.raw = raw
+	if err := s.newRecorder(raw); err != nil {
+		raw.Close()
+		return nil, err
+	}
 	st, err := s.newIndex(ctx, raw)
 	if err != nil {
 		raw.Close()
@@ -149,6 +165,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
+	if err := s.startConsole(); err != nil {
+		s.Shutdown(context.Background())
+		return nil, err
+	}
 	clusters, entries := s.index.Len()
 	s.log.Info("eksaccess serving", "listen", s.Addr(), "tls", tc != nil, "database", store.Describe(cfg.Database), "auth", cfg.Auth, "clusters", clusters, "entries", entries)
 	return s, nil
@@ -171,10 +191,12 @@ func checkOpenListen(addr string) error {
 
 func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
-	reg := prometheus.NewRegistry()
+	reg := s.reg
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc := access.NewService(s.store, access.WithUpdateDuration(s.cfg.UpdateDuration), access.WithUpdateNotifier(func() { s.updater.Wake() }))
-	eksapi.New(svc, s.apiOptions(svc, eksapi.Options{Logger: s.log, Registerer: reg})).Register(mux)
+	api := eksapi.New(svc, s.apiOptions(svc, eksapi.Options{Logger: s.log, Registerer: reg}))
+	api.Register(mux)
+	s.registerActivity(mux, api, svc)
 	wh, err := s.webhooks(reg)
 	if err != nil {
 		return nil, err
@@ -213,6 +235,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer cancel()
 	err := s.http.Shutdown(ctx)
 	if e := <-s.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	if e := s.stopActivity(ctx); err == nil {
 		err = e
 	}
 	s.stopSources()

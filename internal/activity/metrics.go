@@ -2,7 +2,6 @@ package activity
 
 import "github.com/prometheus/client_golang/prometheus"
 
-
 type metrics struct {
 	flushes    *prometheus.CounterVec
 	records    prometheus.Counter

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
@@ -84,11 +85,14 @@ type Server struct {
 	stopFeed func()
 	// reg holds the Prometheus metrics; rec records activity (nil when off); console is the
 	// web console's listener (nil when off).
-	raw     access.Store    // the store without the index's commit hook
-	svc     *access.Service // the domain service the API serves
-	reg     *prometheus.Registry
-	rec     *activity.Recorder
-	console *consoleServer
+	raw access.Store    // the store without the index's commit hook
+	svc *access.Service // the domain service the API serves
+	reg *prometheus.Registry
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+	rec          *activity.Recorder
+	console      *consoleServer
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -229,8 +233,14 @@ func (s *Server) URL() string {
 	return "http://" + s.Addr()
 }
 
-// Shutdown stops accepting requests, waits for those in flight, and closes the store.
+// Shutdown stops accepting requests, waits for those in flight, and closes the store. Calls
+// after the first return the first's result.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
+	return s.shutdownErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.http.Shutdown(ctx)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/activity"
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
 	"github.com/eksaccess/eksaccess/internal/store/sqlite"
@@ -36,7 +37,11 @@ type benchEnv struct {
 	tv    *kubeauth.TokenVerifier
 }
 
-func newBenchEnv(b *testing.B, entries int) *benchEnv {
+// recordings are the two ways the benchmarks run: without a Recorder (as before activity
+// recording existed) and with internal/activity's, so that one run compares them.
+var recordings = []string{"off", "on"}
+
+func newBenchEnv(b *testing.B, entries int, recording string) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "b.db"))
@@ -44,12 +49,23 @@ func newBenchEnv(b *testing.B, entries int) *benchEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
+	var rec *activity.Recorder
+	if recording == "on" {
+		if rec, err = activity.New(activity.Config{Store: st, FlushInterval: time.Second}); err != nil {
+			b.Fatal(err)
+		}
+		rec.Start()
+		b.Cleanup(func() { rec.Stop(context.Background()) })
+	}
 	dir, err := identity.ParseFile([]byte(benchIdentities))
 	if err != nil {
 		b.Fatal(err)
 	}
 	ids := identity.NewStore(dir)
 	ix := kubeauth.NewIndex(st)
+	if rec != nil {
+		ix.SetRecorder(rec)
+	}
 	svc := access.NewService(&access.Notifying{Store: st, OnCommit: func(cs []string) { ix.Refresh(ctx, cs) }})
 	c := access.Caller{Account: "012345678910", Region: "us-west-2"}
 	if _, err := svc.CreateCluster(ctx, c, access.CreateClusterInput{Name: "web", RoleARN: "arn:aws:iam::012345678910:role/eks",
@@ -106,61 +122,73 @@ func (e *benchEnv) tokenReview() string {
 
 func BenchmarkTokenReview(b *testing.B) {
 	for _, entries := range []int{10, 1000} {
-		e := newBenchEnv(b, entries)
-		b.Run(fmt.Sprintf("cached/entries=%d", entries), func(b *testing.B) {
-			body := e.tokenReview()
-			e.post(b, "authenticate", body)
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				e.post(b, "authenticate", body)
-			}
-		})
-		b.Run(fmt.Sprintf("uncached/entries=%d", entries), func(b *testing.B) {
-			body := e.tokenReview()
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				e.tv.ResetCache()
-				e.post(b, "authenticate", body)
-			}
-		})
+		for _, recording := range recordings {
+			benchTokenReview(b, entries, recording)
+		}
 	}
+}
+
+func benchTokenReview(b *testing.B, entries int, recording string) {
+	e := newBenchEnv(b, entries, recording)
+	b.Run(fmt.Sprintf("cached/entries=%d/recording=%s", entries, recording), func(b *testing.B) {
+		body := e.tokenReview()
+		e.post(b, "authenticate", body)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			e.post(b, "authenticate", body)
+		}
+	})
+	b.Run(fmt.Sprintf("uncached/entries=%d/recording=%s", entries, recording), func(b *testing.B) {
+		body := e.tokenReview()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			e.tv.ResetCache()
+			e.post(b, "authenticate", body)
+		}
+	})
 }
 
 func BenchmarkAuthorize(b *testing.B) {
 	for _, entries := range []int{10, 1000} {
-		e := newBenchEnv(b, entries)
-		rec := e.post(b, "authenticate", e.tokenReview())
-		var tr struct {
-			Status struct {
-				User struct {
-					Username string              `json:"username"`
-					UID      string              `json:"uid"`
-					Groups   []string            `json:"groups"`
-					Extra    map[string][]string `json:"extra"`
-				} `json:"user"`
-			} `json:"status"`
+		for _, recording := range recordings {
+			benchAuthorize(b, entries, recording)
 		}
-		json.Unmarshal(rec.Body.Bytes(), &tr)
-		u := tr.Status.User
-		extra, _ := json.Marshal(u.Extra)
-		sar := func(verb, group, resource, ns string) string {
-			return `{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"namespace":"` + ns +
-				`","verb":"` + verb + `","group":"` + group + `","resource":"` + resource + `"},"user":"` + u.Username + `","uid":"` + u.UID +
-				`","groups":["devs","system:authenticated"],"extra":` + string(extra) + `}}`
+	}
+}
+
+func benchAuthorize(b *testing.B, entries int, recording string) {
+	e := newBenchEnv(b, entries, recording)
+	rec := e.post(b, "authenticate", e.tokenReview())
+	var tr struct {
+		Status struct {
+			User struct {
+				Username string              `json:"username"`
+				UID      string              `json:"uid"`
+				Groups   []string            `json:"groups"`
+				Extra    map[string][]string `json:"extra"`
+			} `json:"user"`
+		} `json:"status"`
+	}
+	json.Unmarshal(rec.Body.Bytes(), &tr)
+	u := tr.Status.User
+	extra, _ := json.Marshal(u.Extra)
+	sar := func(verb, group, resource, ns string) string {
+		return `{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"namespace":"` + ns +
+			`","verb":"` + verb + `","group":"` + group + `","resource":"` + resource + `"},"user":"` + u.Username + `","uid":"` + u.UID +
+			`","groups":["devs","system:authenticated"],"extra":` + string(extra) + `}}`
+	}
+	for _, tc := range []struct{ name, body, want string }{
+		{"allow", sar("create", "apps", "deployments", "payments"), `"allowed":true`},
+		{"no-opinion", sar("delete", "", "secrets", "prod"), `"allowed":false`},
+	} {
+		if got := e.post(b, "authorize", tc.body).Body.String(); !strings.Contains(got, tc.want) {
+			b.Fatalf("%s: %s", tc.name, got)
 		}
-		for _, tc := range []struct{ name, body, want string }{
-			{"allow", sar("create", "apps", "deployments", "payments"), `"allowed":true`},
-			{"no-opinion", sar("delete", "", "secrets", "prod"), `"allowed":false`},
-		} {
-			if got := e.post(b, "authorize", tc.body).Body.String(); !strings.Contains(got, tc.want) {
-				b.Fatalf("%s: %s", tc.name, got)
+		b.Run(fmt.Sprintf("%s/entries=%d/recording=%s", tc.name, entries, recording), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				e.post(b, "authorize", tc.body)
 			}
-			b.Run(fmt.Sprintf("%s/entries=%d", tc.name, entries), func(b *testing.B) {
-				b.ReportAllocs()
-				for i := 0; i < b.N; i++ {
-					e.post(b, "authorize", tc.body)
-				}
-			})
-		}
+		})
 	}
 }

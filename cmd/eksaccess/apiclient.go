@@ -16,76 +16,95 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
 )
 
 // apiClient calls eksaccess's own JSON API (/eksaccess/v1/…) of a running server, signed with
-// SigV4 (service "eks"), as aws-cli signs EKS calls.
-// (The explorer branch brings the full version over the standard credential chain; this one
-// reads the environment's credentials.)
+// SigV4 (service "eks") from the standard AWS credential chain, as aws-cli signs EKS calls.
 type apiClient struct {
 	endpoint string // base URL, e.g. http://127.0.0.1:8600
 	region   string
-	creds    aws.Credentials
-	http     *http.Client
+	creds    aws.CredentialsProvider
+	signer   *v4.Signer
+	http     aws.HTTPClient // the SDK's: honours AWS_CA_BUNDLE
 }
 
 // clientOptions are the flags every API-client command shares.
 type clientOptions struct {
 	EndpointURL string // --endpoint-url, else AWS_ENDPOINT_URL_EKS / AWS_ENDPOINT_URL
-	Region      string // --region, else AWS_REGION / AWS_DEFAULT_REGION
+	Region      string // --region, else the credential chain's
 	Profile     string // --profile, else AWS_PROFILE
 }
 
 // newAPIClient resolves credentials, region and endpoint.
-func newAPIClient(_ context.Context, o clientOptions) (*apiClient, error) {
-	c := &apiClient{endpoint: o.EndpointURL, region: o.Region, http: &http.Client{Timeout: 30 * time.Second}}
-	for _, k := range []string{"AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL"} {
-		if c.endpoint == "" {
-			c.endpoint = os.Getenv(k)
+func newAPIClient(ctx context.Context, o clientOptions) (*apiClient, error) {
+	var opts []func(*config.LoadOptions) error
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %v", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no region: give --region or set AWS_REGION (or a region in the AWS config)")
+	}
+	endpoint := o.EndpointURL
+	for _, env := range []string{"AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL"} {
+		if endpoint == "" {
+			endpoint = os.Getenv(env)
 		}
 	}
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
-		if c.region == "" {
-			c.region = os.Getenv(k)
-		}
+	if endpoint == "" {
+		return nil, errors.New("no endpoint: give --endpoint-url or set AWS_ENDPOINT_URL to the eksaccess server, e.g. http://127.0.0.1:8600")
 	}
-	c.creds = aws.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
-	switch {
-	case c.endpoint == "":
-		return nil, errors.New("no endpoint: pass --endpoint-url or set AWS_ENDPOINT_URL")
-	case c.region == "":
-		return nil, errors.New("no region: pass --region or set AWS_REGION")
-	case c.creds.AccessKeyID == "" || c.creds.SecretAccessKey == "":
-		return nil, errors.New("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--endpoint-url %q: want http(s)://HOST[:PORT]", endpoint)
 	}
-	c.endpoint = strings.TrimRight(c.endpoint, "/")
-	return c, nil
+	return &apiClient{endpoint: strings.TrimRight(endpoint, "/"), region: cfg.Region, creds: cfg.Credentials,
+		signer: v4.NewSigner(), http: cfg.HTTPClient}, nil
 }
 
-// get sends a signed GET of path (e.g. /eksaccess/v1/clusters/c/unused) with query and decodes
+// emptySHA256 is the payload hash of a GET.
+var emptySHA256 = func() string { h := sha256.Sum256(nil); return hex.EncodeToString(h[:]) }()
+
+// get sends a signed GET of path (e.g. /eksaccess/v1/clusters/c/explain) with query and decodes
 // the JSON answer into out. An AWS-style error answer becomes an error of one line:
 // "<ErrorType>: <message>".
 func (c *apiClient) get(ctx context.Context, path string, query url.Values, out any) error {
-	u := c.endpoint + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+path, nil)
 	if err != nil {
 		return err
 	}
-	empty := sha256.Sum256(nil)
-	if err := v4.NewSigner().SignHTTP(ctx, c.creds, req, hex.EncodeToString(empty[:]), "eks", c.region, time.Now()); err != nil {
-		return err
+	req.URL.RawQuery = query.Encode()
+	if c.creds == nil {
+		return errors.New("no AWS credentials found (environment, shared credentials file, or profile)")
 	}
-	resp, err := c.http.Do(req)
+	cr, err := c.creds.Retrieve(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("AWS credentials: %v", err)
+	}
+	if err := c.signer.SignHTTP(ctx, cr, req, emptySHA256, "eks", c.region, time.Now()); err != nil {
+		return fmt.Errorf("signing: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	resp, err := c.http.Do(req.WithContext(ctx))
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("cannot reach %s: %v", c.endpoint, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return err
+		return fmt.Errorf("reading the answer: %v", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
@@ -99,7 +118,10 @@ func (c *apiClient) get(ctx context.Context, path string, query url.Values, out 
 		if e.Message == "" {
 			e.Message = strings.TrimSpace(string(body))
 		}
-		return fmt.Errorf("%s: %s", typ, e.Message)
+		return fmt.Errorf("%s: %s", typ, strings.ReplaceAll(e.Message, "\n", " "))
 	}
-	return json.Unmarshal(body, out)
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("the answer is not the expected JSON: %v", err)
+	}
+	return nil
 }

@@ -32,6 +32,9 @@ Usage:
   eksaccess cluster attach  attach a Kubernetes cluster to an eksaccess cluster
   eksaccess unused          access entries and policies a cluster has not used (--cluster C --days 30)
   eksaccess decisions       recent webhook decisions (--cluster C --principal P --verdict V)
+  eksaccess explain         why a principal may or may not perform a request (docs/explorer.md)
+  eksaccess who-can         who may perform a request
+  eksaccess access-matrix   what a principal may do in a namespace
   eksaccess version         print the version
 
 Run 'eksaccess serve -h' for the server's flags.
@@ -51,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return unusedCmd(args[1:], stdout, stderr)
 	case "decisions":
 		return decisionsCmd(args[1:], stdout, stderr)
+	case "explain", "who-can", "access-matrix":
+		return explorerCmd(args[0], args[1:], stdout, stderr) // explorer.go
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "eksaccess", buildVersion())
 		return 0

@@ -15,23 +15,13 @@ import (
 	"github.com/eksaccess/eksaccess/internal/activity"
 )
 
-// clientFlags adds the flags every API-client command shares.
-func clientFlags(fs *flag.FlagSet) (*clientOptions, *string) {
-	o := &clientOptions{}
-	fs.StringVar(&o.EndpointURL, "endpoint-url", "", "eksaccess's URL (default AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL)")
-	fs.StringVar(&o.Region, "region", "", "region (default AWS_REGION, AWS_DEFAULT_REGION)")
-	fs.StringVar(&o.Profile, "profile", "", "credentials profile (default AWS_PROFILE)")
-	out := fs.String("o", "table", "output: table or json")
-	return o, out
-}
-
 // clientCmd parses a client command's flags and runs it; errors are one line, exit 1 (2 for
 // usage errors).
-func clientCmd(name string, args []string, stdout, stderr io.Writer, setup func(fs *flag.FlagSet) func(ctx context.Context, c *apiClient, output string) error) int {
+func clientCmd(name string, args []string, stdout, stderr io.Writer, setup func(fs *flag.FlagSet, cluster *string) func(ctx context.Context, c *apiClient, output string) error) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o, output := clientFlags(fs)
-	run := setup(fs)
+	o, cluster, output := clientFlags(fs)
+	run := setup(fs, cluster)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -70,8 +60,7 @@ func when(e activity.Epoch) string {
 }
 
 func unusedCmd(args []string, stdout, stderr io.Writer) int {
-	return clientCmd("unused", args, stdout, stderr, func(fs *flag.FlagSet) func(context.Context, *apiClient, string) error {
-		cluster := fs.String("cluster", "", "cluster name (required)")
+	return clientCmd("unused", args, stdout, stderr, func(fs *flag.FlagSet, cluster *string) func(context.Context, *apiClient, string) error {
 		days := fs.Int("days", 30, "unused for at least this many days")
 		return func(ctx context.Context, c *apiClient, output string) error {
 			if *cluster == "" {
@@ -109,8 +98,7 @@ func policyName(arn string) string {
 }
 
 func decisionsCmd(args []string, stdout, stderr io.Writer) int {
-	return clientCmd("decisions", args, stdout, stderr, func(fs *flag.FlagSet) func(context.Context, *apiClient, string) error {
-		cluster := fs.String("cluster", "", "only this cluster's decisions")
+	return clientCmd("decisions", args, stdout, stderr, func(fs *flag.FlagSet, cluster *string) func(context.Context, *apiClient, string) error {
 		principal := fs.String("principal", "", "only principals (ARN or username) containing this")
 		verdict := fs.String("verdict", "", "only this verdict: "+strings.Join(activity.Verdicts, ", "))
 		limit := fs.Int("limit", 100, "at most this many, newest first")

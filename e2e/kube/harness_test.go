@@ -103,18 +103,23 @@ func identitiesFile() map[string]any {
 	return map[string]any{"accounts": []any{map[string]any{
 		"id": account,
 		"users": []any{
-			user(adminUser, "eks:*", "sts:AssumeRole"),
+			user(adminUser, "eks:*", "sts:AssumeRole", "eksaccess:*"),
 			user(roleUser, "eks:DescribeCluster", "sts:AssumeRole"),
 			user(rbacUser, "eks:DescribeCluster"),
 			user(wrongUser, "eks:DescribeCluster"),
 			user(oldUser, "eks:DescribeCluster"),
 			user(stranger, "eks:DescribeCluster"),
+			user(xUnmapped, "eks:DescribeCluster"),
 		},
 		"roles": []any{
 			role("e2e-viewer", "/"),
 			role("e2e-dev-editor", "/"),
 			role("e2e-revoked", "/"),
 			role("e2e-pathed", "/team/"),
+			role("e2e-x-viewer", "/"),
+			role("e2e-x-editor", "/"),
+			role("e2e-x-grouped", "/"),
+			role("e2e-x-mapped", "/"),
 		},
 	}}}
 }

@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,16 +39,17 @@ type DecisionsOutput struct {
 	Decisions []Decision `json:"decisions"`
 }
 
+// Prefix starts the paths of eksaccess's own API.
+const Prefix = "/eksaccess/v1/"
+
 // Register adds the endpoints to mux through the EKS API's authentication and authorization.
 func (a *API) Register(mux *http.ServeMux, eks *eksapi.API) {
-	eks.HandleOwn(mux, eksapi.OwnOperation{Name: OpListUnusedAccess, Method: "GET", Path: "clusters/{name}/unused", Handle: a.unused})
-	eks.HandleOwn(mux, eksapi.OwnOperation{Name: OpGetAccessActivity, Method: "GET", Path: "clusters/{name}/activity", Handle: a.activity})
-	eks.HandleOwn(mux, eksapi.OwnOperation{Name: OpListDecisions, Method: "GET", Path: "decisions", Handle: a.decisions,
-		Resource: func(r *http.Request, c access.Caller) string {
-			// The cluster filter names the resource; without one, the decisions of every
-			// cluster of the caller's account and region.
-			return eksapi.ClusterARN(c, queryOr(r, "cluster", "*"))
-		}})
+	eks.HandleOwn(mux, "GET "+Prefix+"clusters/{name}/unused", OpListUnusedAccess, "eksaccess:"+OpListUnusedAccess, a.unused)
+	eks.HandleOwn(mux, "GET "+Prefix+"clusters/{name}/activity", OpGetAccessActivity, "eksaccess:"+OpGetAccessActivity, a.activity)
+	// The cluster filter names the resource; without one, every cluster of the caller's
+	// account and region (cluster/*).
+	eks.HandleOwnOn(mux, "GET "+Prefix+"decisions", OpListDecisions, "eksaccess:"+OpListDecisions,
+		func(r *http.Request, c access.Caller) string { return eksapi.ClusterARN(c, queryOr(r, "cluster", "*")) }, a.decisions)
 }
 
 func queryOr(r *http.Request, k, def string) string {
@@ -57,7 +59,7 @@ func queryOr(r *http.Request, k, def string) string {
 	return def
 }
 
-func (a *API) unused(r *http.Request, c access.Caller) (any, error) {
+func (a *API) unused(_ context.Context, c access.Caller, r *http.Request) (any, error) {
 	q, err := query(r, "days")
 	if err != nil {
 		return nil, err
@@ -85,7 +87,7 @@ func ParseDays(s string) (int, error) {
 	return n, nil
 }
 
-func (a *API) activity(r *http.Request, c access.Caller) (any, error) {
+func (a *API) activity(_ context.Context, c access.Caller, r *http.Request) (any, error) {
 	if _, err := query(r); err != nil {
 		return nil, err
 	}
@@ -100,7 +102,7 @@ func (a *API) activity(r *http.Request, c access.Caller) (any, error) {
 	return &ClusterActivityOutput{ClusterName: cl.Name, AccessEntries: entries}, nil
 }
 
-func (a *API) decisions(r *http.Request, c access.Caller) (any, error) {
+func (a *API) decisions(_ context.Context, c access.Caller, r *http.Request) (any, error) {
 	q, err := query(r, "cluster", "principal", "verdict", "limit", "after")
 	if err != nil {
 		return nil, err

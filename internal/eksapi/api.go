@@ -91,6 +91,17 @@ func (a *API) Register(mux *http.ServeMux) {
 	}))
 }
 
+// OwnHandler serves an operation of eksaccess's own: the caller is authenticated and
+// authorized; errors (*access.Error) are rendered as EKS errors.
+type OwnHandler func(ctx context.Context, c access.Caller, r *http.Request) (any, error)
+
+// HandleOwn registers an operation of eksaccess's own (outside the EKS API's paths) that goes
+// through the same authentication, IAM authorization (action on the cluster that the {name}
+// path label names), error rendering, metrics and logs as the EKS operations.
+func (a *API) HandleOwn(mux *http.ServeMux, pattern, name, action string, h OwnHandler) {
+	mux.Handle(pattern, a.opWith(name, action, nil, func(r *request) (any, error) { return h(r.Context(), r.Caller, r.Request) }))
+}
+
 // request is one API call being served.
 type request struct {
 	*http.Request
@@ -101,23 +112,22 @@ type request struct {
 	// entry is the access entry that authorizing DescribeAccessEntry read (to name the
 	// resource); the operation answers it rather than reading it again.
 	entry *access.AccessEntry
-	// own names the IAM action and resource of an operation of eksaccess's own API.
-	own func(r *request) (action, resource string)
+	// action is the IAM action of an operation of eksaccess's own (HandleOwn); "" is eks:<Op>.
+	action string
+	// resource, when set (HandleOwnOn), names the resource the action is authorized on.
+	resource func(r *http.Request, c access.Caller) string
 }
 
 type handlerFunc func(r *request) (any, error)
 
-// op serves operation name with h. own, when given, names the IAM action and resource of an
-// operation of eksaccess's own API (own.go) instead of eks:<name> on the EKS resource.
-func (a *API) op(name string, h handlerFunc, own ...func(r *request) (action, resource string)) http.Handler {
+func (a *API) op(name string, h handlerFunc) http.Handler { return a.opWith(name, "", nil, h) }
+
+func (a *API) opWith(name, action string, resource func(*http.Request, access.Caller) string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		start := time.Now()
 		id := uuid.NewString()
 		w.Header().Set("x-amzn-RequestId", id)
-		req := &request{Request: hr, ID: id, Op: name}
-		if len(own) > 0 {
-			req.own = own[0]
-		}
+		req := &request{Request: hr, ID: id, Op: name, action: action, resource: resource}
 		status, code := a.serve(w, req, name, h)
 		d := time.Since(start)
 		a.metrics.observe(name, code, d)

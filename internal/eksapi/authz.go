@@ -57,11 +57,14 @@ func (a *API) authorize(r *request, name string) error {
 	if a.authz == nil || name == "Unknown" {
 		return nil
 	}
-	if r.own != nil {
-		action, resource := r.own(r)
-		return a.authz.Authorize(r.Caller, action, resource)
+	action := "eks:" + name
+	if r.action != "" {
+		action = r.action
 	}
-	return a.authz.Authorize(r.Caller, "eks:"+name, a.resourceARN(r, name))
+	if r.resource != nil {
+		return a.authz.Authorize(r.Caller, action, r.resource(r.Request, r.Caller))
+	}
+	return a.authz.Authorize(r.Caller, action, a.resourceARN(r, name))
 }
 
 // resourceARN builds the ARN of the resource an operation acts on. Access entries that exist

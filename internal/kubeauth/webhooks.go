@@ -244,40 +244,81 @@ func (w *Webhooks) mapIAM(key access.ClusterKey, view *clusterView, id *Identity
 	if p, ok := access.ParsePrincipalARN(canonical); ok {
 		canonical = p.PathlessARN()
 	}
+	m := w.mapPrincipal(view, key, id.PrincipalID, canonical, id.ARN, id.Account, false)
+	if m.Via == "" {
+		return refused("not_mapped", m.Reason)
+	}
+	res := renderUser(m.Username, m.Groups, id)
+	res.entry = m.Entry
+	switch m.Via {
+	case MappedByAccessEntry:
+		res.via = "mapped by access entry " + m.Entry.PrincipalARN
+	case MappedByCreator:
+		res.via = "mapped as the creator of a CONFIG_MAP cluster"
+	case MappedByAWSAuth:
+		res.via = "mapped by the aws-auth ConfigMap"
+	}
+	return res
+}
+
+// Mapping sources (PrincipalMapping.Via).
+const (
+	MappedByAccessEntry = "access-entry"
+	MappedByCreator     = "cluster-creator"
+	MappedByAWSAuth     = "aws-auth"
+)
+
+// PrincipalMapping is how an IAM principal maps on a cluster, before its templates are rendered.
+type PrincipalMapping struct {
+	// Via is MappedByAccessEntry, MappedByCreator or MappedByAWSAuth; "" when not mapped.
+	Via string
+	// Username and Groups are templates (see render).
+	Username string
+	Groups   []string
+	// Entry is the access entry (Via MappedByAccessEntry).
+	Entry *EntryView
+	// Reason is the token-review webhook's refusal detail when not mapped.
+	Reason string
+}
+
+// mapPrincipal maps an IAM principal (canonical: its path-less user or role ARN; arn: as the
+// caller presented it) as the token-review webhook does: by its access entry (API and
+// API_AND_CONFIG_MAP clusters), else as the creator of a CONFIG_MAP cluster, else by the
+// cluster's aws-auth ConfigMap (API_AND_CONFIG_MAP and CONFIG_MAP clusters). byARN matches
+// entries and the creator by ARN alone (the explorer, which has no unique id to present).
+func (w *Webhooks) mapPrincipal(view *clusterView, key access.ClusterKey, principalID, canonical, arn, account string, byARN bool) PrincipalMapping {
 	if view.usesAccessEntries() {
-		if e := view.entryFor(id.PrincipalID, canonical); e != nil {
-			res := renderUser(e.Username, e.Groups, id)
-			res.entry, res.via = e, "mapped by access entry "+e.PrincipalARN
-			return res
+		e := view.entryFor(principalID, canonical)
+		if byARN {
+			e = view.entryByARN(canonical)
+		}
+		if e != nil {
+			return PrincipalMapping{Via: MappedByAccessEntry, Username: e.Username, Groups: e.Groups, Entry: e}
 		}
 	}
 	if !view.usesConfigMap() {
-		return refused("not_mapped", "identity is not mapped: no access entry for "+id.ARN)
+		return PrincipalMapping{Reason: "identity is not mapped: no access entry for " + arn}
 	}
-	if view.isCreator(id.PrincipalID, canonical) {
-		res := renderUser(view.creator.Username, view.creator.Groups, id)
-		res.via = "mapped as the creator of a CONFIG_MAP cluster"
-		return res
+	if view.isCreator(principalID, canonical) || byARN && view.creator != nil && strings.EqualFold(view.creator.PrincipalARN, canonical) {
+		return PrincipalMapping{Via: MappedByCreator, Username: view.creator.Username, Groups: view.creator.Groups}
 	}
 	m := w.AWSAuth.get(key)
 	if m == nil {
 		why := "no aws-auth ConfigMap is loaded for this cluster"
 		if view.usesAccessEntries() {
-			why = "no access entry for " + id.ARN + ", and " + why
+			why = "no access entry for " + arn + ", and " + why
 		}
-		return refused("not_mapped", "identity is not mapped: "+why)
+		return PrincipalMapping{Reason: "identity is not mapped: " + why}
 	}
-	mp, ok := m.lookup(canonical, id.Account)
+	mp, ok := m.lookup(canonical, account)
 	if !ok {
-		why := "aws-auth maps neither " + canonical + " nor account " + id.Account
+		why := "aws-auth maps neither " + canonical + " nor account " + account
 		if view.usesAccessEntries() {
-			why = "no access entry for " + id.ARN + ", and " + why
+			why = "no access entry for " + arn + ", and " + why
 		}
-		return refused("not_mapped", "identity is not mapped: "+why)
+		return PrincipalMapping{Reason: "identity is not mapped: " + why}
 	}
-	res := renderUser(mp.Username, mp.Groups, id)
-	res.via = "mapped by the aws-auth ConfigMap"
-	return res
+	return PrincipalMapping{Via: MappedByAWSAuth, Username: mp.Username, Groups: mp.Groups}
 }
 
 // refusalOf splits a verification error into its metric reason and detail.

@@ -92,21 +92,8 @@ func (s *Set) Authorize(r *Request) Decision {
 	if s == nil {
 		return d
 	}
-	// key is "<apiGroup>\x00<resource>[/<subresource>]"; key[split:] is the
-	// combined resource alone.
 	var buf [keyBufSize]byte
-	var key []byte
-	var split int
-	if r.ResourceRequest {
-		key = append(buf[:0], r.APIGroup...)
-		key = append(key, 0)
-		split = len(key)
-		key = append(key, r.Resource...)
-		if r.Subresource != "" {
-			key = append(key, '/')
-			key = append(key, r.Subresource...)
-		}
-	}
+	key, split := requestKey(buf[:0], r)
 	for i := range s.assocs {
 		a := &s.assocs[i]
 		if a.policy == nil || a.policy.compiled == nil {
@@ -116,19 +103,39 @@ func (s *Set) Authorize(r *Request) Decision {
 		if !ok {
 			continue
 		}
-		var idx int
-		if r.ResourceRequest {
-			idx = a.policy.compiled.matchResource(r, key, split)
-		} else {
-			idx = a.policy.compiled.matchNonResource(r)
-		}
-		if idx >= 0 {
+		if idx := a.policy.compiled.match(r, key, split); idx >= 0 {
 			d.Allowed, d.Policy, d.RuleIndex, d.Association = true, a.policy, idx, i
 			d.Scope, d.NamespacePattern = a.scope.typ, pattern
 			return d
 		}
 	}
 	return d
+}
+
+// requestKey appends to buf the index key of a resource request,
+// "<apiGroup>\x00<resource>[/<subresource>]"; key[split:] is the combined
+// resource alone. Non-resource requests have no key.
+func requestKey(buf []byte, r *Request) (key []byte, split int) {
+	if !r.ResourceRequest {
+		return buf, 0
+	}
+	key = append(buf, r.APIGroup...)
+	key = append(key, 0)
+	split = len(key)
+	key = append(key, r.Resource...)
+	if r.Subresource != "" {
+		key = append(key, '/')
+		key = append(key, r.Subresource...)
+	}
+	return key, split
+}
+
+// match returns the index of the first rule allowing r, or -1.
+func (cp *compiledPolicy) match(r *Request, key []byte, split int) int {
+	if r.ResourceRequest {
+		return cp.matchResource(r, key, split)
+	}
+	return cp.matchNonResource(r)
 }
 
 // compiledPolicy indexes a policy's rules. Resource rules that name
@@ -154,14 +161,19 @@ func compilePolicy(p *Policy) *compiledPolicy {
 	if !p.RulesPublished {
 		return nil
 	}
-	cp := &compiledPolicy{rules: p.Rules, byKey: map[string][]int{}, anyGroup: map[string][]int{}}
+	return compileRules(p.Rules)
+}
+
+// compileRules indexes rules for matchResource and matchNonResource.
+func compileRules(rules []Rule) *compiledPolicy {
+	cp := &compiledPolicy{rules: rules, byKey: map[string][]int{}, anyGroup: map[string][]int{}}
 	addIdx := func(m map[string][]int, k string, i int) {
 		if l := m[k]; len(l) == 0 || l[len(l)-1] != i {
 			m[k] = append(l, i)
 		}
 	}
-	for i := range p.Rules {
-		rule := &p.Rules[i]
+	for i := range rules {
+		rule := &rules[i]
 		if len(rule.NonResourceURLs) > 0 {
 			cp.nonResource = append(cp.nonResource, i)
 		}

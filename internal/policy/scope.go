@@ -76,6 +76,19 @@ func compileScope(s Scope) compiledScope {
 	return cs
 }
 
+// source returns the scope as given (patterns in their kinds' order: exact, prefix, invalid).
+func (cs *compiledScope) source() Scope {
+	s := Scope{Type: cs.typ}
+	if cs.typ != ScopeNamespace {
+		return s
+	}
+	s.Namespaces = append(s.Namespaces, cs.exact...)
+	for _, p := range cs.prefixes {
+		s.Namespaces = append(s.Namespaces, p.pattern)
+	}
+	return Scope{Type: cs.typ, Namespaces: append(s.Namespaces, cs.invalid...)}
+}
+
 // covers reports whether the scope covers r and, for a namespace scope,
 // returns the pattern that matched.
 func (cs *compiledScope) covers(r *Request) (pattern string, ok bool) {

@@ -14,6 +14,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
+	"github.com/eksaccess/eksaccess/internal/kubesource"
 	"github.com/eksaccess/eksaccess/internal/store/postgres"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/klog/v2"
@@ -155,26 +156,21 @@ func (s *Server) webhooks(reg prometheus.Registerer) (*kubeauth.Webhooks, error)
 	if poll <= 0 {
 		poll = 2 * time.Second
 	}
-	seen := map[access.ClusterKey]bool{}
+	s.kube = kubesource.NewRegistry()
 	for _, spec := range s.cfg.AWSAuthSources {
-		src, err := kubeauth.ParseAWSAuthSource(spec)
-		if err == nil && seen[src.Cluster] {
-			err = fmt.Errorf("--aws-auth: cluster %s/%s/%s has two sources", src.Cluster.Account, src.Cluster.Region, src.Cluster.Name)
+		if strings.Contains(spec, "=kubeconfig:") {
+			klog.SetSlogLogger(s.log.With("component", "client-go")) // client-go's reflector logs
 		}
-		if err == nil {
-			seen[src.Cluster] = true
-			if src.Kind == "kubeconfig" {
-				klog.SetSlogLogger(s.log.With("component", "client-go")) // client-go's reflector logs
-			}
-			err = src.Run(ctx, w.AWSAuth, s.log, poll)
-		}
-		if err != nil {
+		if _, err := s.kube.Start(ctx, spec, w.AWSAuth, s.log, poll); err != nil {
 			cancel()
 			return nil, err
 		}
 	}
 	return w, nil
 }
+
+// KubeSources is the clusters' Kubernetes sources (aws-auth, RBAC, API discovery).
+func (s *Server) KubeSources() *kubesource.Registry { return s.kube }
 
 // AWSAuth is the clusters' aws-auth mappings.
 func (s *Server) AWSAuth() *kubeauth.AWSAuth { return s.awsAuth }

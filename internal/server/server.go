@@ -15,8 +15,10 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/activity"
 	"github.com/eksaccess/eksaccess/internal/eksapi"
+	"github.com/eksaccess/eksaccess/internal/explain"
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
+	"github.com/eksaccess/eksaccess/internal/kubesource"
 	"github.com/eksaccess/eksaccess/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -81,6 +83,10 @@ type Server struct {
 	// awsAuth holds the clusters' aws-auth mappings; stopSources ends their watches.
 	awsAuth     *kubeauth.AWSAuth
 	stopSources context.CancelFunc
+	// kube holds the clusters' Kubernetes sources (kube.go); explainer reads them with the
+	// webhooks' mapping (explorer.go).
+	kube      *kubesource.Registry
+	explainer *explain.Explainer
 	// stopFeed stops following the database's change feed (PostgreSQL); nil without one.
 	stopFeed func()
 	// reg holds the Prometheus metrics; rec records activity (nil when off); console is the
@@ -205,6 +211,7 @@ func (s *Server) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.registerExplorer(api, mux, wh) // explorer.go
 	wh.Register(mux, s.requireClientCert)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))

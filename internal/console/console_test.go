@@ -147,7 +147,7 @@ func TestConsolePages(t *testing.T) {
 
 	// An entry: policies, tags, last used, recent decisions.
 	text, html = page(t, ctx, base+"/clusters/012345678910/us-west-2/web/entry?principal="+testutil.DaveARN)
-	mustContain(t, "entry page", text, "team\tpayments", "AmazonEKSEditPolicy\tnamespace: dev", "delete secrets in prod\tno opinion", "get pods in default\tallowed", "authenticated\tmapped by access entry")
+	mustContain(t, "entry page", text, "team\tpayments", "AmazonEKSEditPolicy\tnamespace: dev", "delete secrets in prod\tno opinion", "get pods in default\tallowed", "authenticated\tmapped by its access entry")
 	noSecrets("entry page", html)
 	shot(t, ctx, "entry")
 

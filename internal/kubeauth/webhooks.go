@@ -252,7 +252,7 @@ func (w *Webhooks) mapIAM(key access.ClusterKey, view *clusterView, id *Identity
 	res.entry = m.Entry
 	switch m.Via {
 	case MappedByAccessEntry:
-		res.via = "mapped by access entry " + m.Entry.PrincipalARN
+		res.via = "mapped by its access entry" // Decision.EntryARN names it
 	case MappedByCreator:
 		res.via = "mapped as the creator of a CONFIG_MAP cluster"
 	case MappedByAWSAuth:

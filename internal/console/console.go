@@ -17,6 +17,7 @@ import (
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/activity"
+	"github.com/eksaccess/eksaccess/internal/explain"
 )
 
 //go:embed templates/*.html
@@ -31,7 +32,9 @@ type Config struct {
 	Store   access.Store
 	// Recorder is nil when activity recording is off (pages say so).
 	Recorder *activity.Recorder
-	Logger   *slog.Logger
+	// Explainer answers the explain, who-can and access-matrix forms (nil: not available).
+	Explainer *explain.Explainer
+	Logger    *slog.Logger
 }
 
 // Console serves the pages.
@@ -84,6 +87,9 @@ func New(cfg Config) *Console {
 	c.mux.HandleFunc("GET /clusters/{account}/{region}/{name}", c.entries)
 	c.mux.HandleFunc("GET /clusters/{account}/{region}/{name}/entry", c.entry)
 	c.mux.HandleFunc("GET /clusters/{account}/{region}/{name}/unused", c.unused)
+	c.mux.HandleFunc("GET /clusters/{account}/{region}/{name}/explain", c.explorer("explain"))
+	c.mux.HandleFunc("GET /clusters/{account}/{region}/{name}/who-can", c.explorer("who-can"))
+	c.mux.HandleFunc("GET /clusters/{account}/{region}/{name}/access-matrix", c.explorer("access-matrix"))
 	c.mux.HandleFunc("GET /decisions", c.decisions)
 	c.mux.HandleFunc("GET /decisions.json", c.decisionsJSON)
 	c.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/eksaccess/eksaccess/internal/explain"
 	"github.com/eksaccess/eksaccess/internal/server"
 	"github.com/eksaccess/eksaccess/internal/testutil"
 )
@@ -175,6 +177,50 @@ func TestConsolePages(t *testing.T) {
 		text, _ := page(t, ctx, base+url)
 		mustContain(t, url, text, want)
 	}
+
+	// Explain, who-can and the access matrix: the forms give the explorer's answers, the same
+	// verdicts as the API.
+	for _, tc := range []struct{ verb, resource, ns, want string }{
+		{"get", "pods", "default", "Verdict: allowed by Webhook"},
+		{"delete", "secrets", "prod", "Verdict: denied"},
+	} {
+		var api explain.Explanation
+		q := url.Values{"principal": {testutil.DaveARN}, "verb": {tc.verb}, "resource": {tc.resource}, "namespace": {tc.ns}}
+		if a := f.OwnGet(t, testutil.AliceKey, testutil.AliceSecret, "/eksaccess/v1/clusters/web/explain", q, &api); a.Status != 200 {
+			t.Fatalf("explain API: %s", a)
+		}
+		page(t, ctx, base+"/clusters/012345678910/us-west-2/web/explain")
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("principal"), testutil.DaveARN), chromedp.SetValue(chromedp.ID("verb"), tc.verb),
+			chromedp.SetValue(chromedp.ID("resource"), tc.resource), chromedp.SetValue(chromedp.ID("namespace"), tc.ns),
+			chromedp.Submit(chromedp.ID("verb")), chromedp.WaitVisible(chromedp.ID("verdict"))); err != nil {
+			t.Fatal(err)
+		}
+		verdict := textOf(t, ctx, "#verdict")
+		apiVerdict := "Verdict: " + api.Decision
+		if api.DecidedBy != "" {
+			apiVerdict += " by " + api.DecidedBy
+		}
+		if verdict != tc.want || verdict != apiVerdict {
+			t.Fatalf("explain %s %s in %s: page %q, API %q, want %q", tc.verb, tc.resource, tc.ns, verdict, apiVerdict, tc.want)
+		}
+		if tc.verb == "get" {
+			mustContain(t, "explain page", textOf(t, ctx, "main"), "AmazonEKSViewPolicy", "mapped")
+			shot(t, ctx, "explain")
+		}
+	}
+	text, _ = page(t, ctx, base+"/clusters/012345678910/us-west-2/web/explain?principal=arn:aws:iam::012345678910:bogus&verb=get&resource=pods")
+	if strings.Contains(text, "Verdict") || !strings.Contains(text, "Error:") {
+		t.Fatalf("explain with a malformed principal:\n%s", text)
+	}
+	text, _ = page(t, ctx, base+"/clusters/012345678910/us-west-2/web/who-can?verb=create&resource=deployments.apps&namespace=dev")
+	mustContain(t, "who-can page", text, testutil.DaveARN, "AmazonEKSEditPolicy")
+	if strings.Contains(text, testutil.IdleARN) {
+		t.Errorf("who-can lists idle, whose View policy cannot create:\n%s", text)
+	}
+	shot(t, ctx, "who-can")
+	text, _ = page(t, ctx, base+"/clusters/012345678910/us-west-2/web/access-matrix?principal="+url.QueryEscape(testutil.DaveARN)+"&namespace=dev")
+	mustContain(t, "access-matrix page", text, "deployments.apps\tyes\tyes\tyes\tyes\tyes\tyes\tyes")
+	shot(t, ctx, "access-matrix")
 
 	// The decision log follows live: a decision made through the webhook appears on the open
 	// page without a reload.

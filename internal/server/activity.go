@@ -92,7 +92,7 @@ func (s *Server) startConsole() error {
 	if tc != nil {
 		ln = tls.NewListener(ln, tc)
 	}
-	h := console.New(console.Config{Service: s.svc, Store: s.raw, Recorder: s.rec, Logger: s.log})
+	h := console.New(console.Config{Service: s.svc, Store: s.raw, Recorder: s.rec, Explainer: s.explainer, Logger: s.log})
 	c.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() { c.done <- c.http.Serve(ln) }()
 	s.console = c

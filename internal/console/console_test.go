@@ -2,9 +2,9 @@ package console_test
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"os/exec"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,7 +53,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	if os.Getenv(ScreenshotsEnv) != "1" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}

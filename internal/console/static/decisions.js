@@ -39,7 +39,7 @@
           var d = ds[i];
           var tr = document.createElement("tr");
           tr.setAttribute("data-seq", String(d.seq));
-          cell(tr, d.time.replace("T", " "));
+          cell(tr, d.time.replace("T", " ").replace(/(\.\d{3})\d*Z$/, "$1Z"));
           cell(tr, d.cluster);
           cell(tr, d.webhook);
           cell(tr, d.principal + (d.username && d.username !== d.principal ? " as " + d.username : ""));

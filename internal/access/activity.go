@@ -24,4 +24,7 @@ type ActivityTx interface {
 	MergeActivity(recs []ActivityRecord) error
 	// ClusterActivity lists a cluster's records ordered by entry ARN, then policy ARN.
 	ClusterActivity(clusterID string) ([]ActivityRecord, error)
+	// EntriesActivity lists the records of some entries (a page of a cluster's), ordered as
+	// ClusterActivity.
+	EntriesActivity(clusterID string, entryARNs []string) ([]ActivityRecord, error)
 }

@@ -266,10 +266,29 @@ func (u *LastUsed) Last() access.Millis { return max(u.Authenticated, u.Allowed)
 
 // ClusterLastUsed returns the last use of a cluster's entries, by entry ARN.
 func (r *Recorder) ClusterLastUsed(ctx context.Context, clusterID string) (map[string]*LastUsed, error) {
+	return r.lastUsed(ctx, clusterID, nil)
+}
+
+// LastUsedOf is ClusterLastUsed for some of a cluster's entries (a page of them): it reads
+// only theirs.
+func (r *Recorder) LastUsedOf(ctx context.Context, clusterID string, entryARNs []string) (map[string]*LastUsed, error) {
+	if entryARNs == nil {
+		entryARNs = []string{}
+	}
+	return r.lastUsed(ctx, clusterID, entryARNs)
+}
+
+// lastUsed merges the stored records and this process's cells of a cluster's entries (of
+// only entryARNs unless nil).
+func (r *Recorder) lastUsed(ctx context.Context, clusterID string, entryARNs []string) (map[string]*LastUsed, error) {
 	var recs []access.ActivityRecord
 	if err := r.cfg.Store.View(ctx, func(tx access.Tx) error {
 		var err error
-		recs, err = tx.ClusterActivity(clusterID)
+		if entryARNs == nil {
+			recs, err = tx.ClusterActivity(clusterID)
+		} else {
+			recs, err = tx.EntriesActivity(clusterID, entryARNs)
+		}
 		return err
 	}); err != nil {
 		return nil, err
@@ -295,28 +314,45 @@ func (r *Recorder) ClusterLastUsed(ctx context.Context, clusterID string) (map[s
 		}
 	}
 	r.mu.RLock()
-	cells := make([]*entryCells, 0, len(r.byCluster[clusterID]))
-	for _, ec := range r.byCluster[clusterID] {
-		cells = append(cells, ec)
+	var cells []*entryCells
+	if entryARNs == nil {
+		for _, ec := range r.byCluster[clusterID] {
+			cells = append(cells, ec)
+		}
+	} else {
+		for _, arn := range entryARNs {
+			if ec := r.byCluster[clusterID][arn]; ec != nil {
+				cells = append(cells, ec)
+			}
+		}
 	}
 	r.mu.RUnlock()
 	for _, ec := range cells {
-		u := get(ec.arn)
-		u.Authenticated = max(u.Authenticated, access.Millis(ec.auth.Load()))
+		auth := access.Millis(ec.auth.Load())
 		ec.mu.Lock()
 		policies := make([]string, 0, len(ec.policies))
-		for p := range ec.policies {
-			policies = append(policies, p)
-		}
-		sort.Strings(policies)
-		for _, p := range policies {
-			v := access.Millis(ec.policies[p].Load())
-			u.Policies[p] = max(u.Policies[p], v)
-			if v > u.Allowed {
-				u.Allowed, u.AllowedPolicy = v, p
+		for p, c := range ec.policies {
+			if c.Load() > 0 {
+				policies = append(policies, p)
 			}
 		}
+		sort.Strings(policies)
+		values := make([]access.Millis, len(policies))
+		for i, p := range policies {
+			values[i] = access.Millis(ec.policies[p].Load())
+		}
 		ec.mu.Unlock()
+		if auth == 0 && len(policies) == 0 {
+			continue // never used here: nothing to merge
+		}
+		u := get(ec.arn)
+		u.Authenticated = max(u.Authenticated, auth)
+		for i, p := range policies {
+			u.Policies[p] = max(u.Policies[p], values[i])
+			if values[i] > u.Allowed {
+				u.Allowed, u.AllowedPolicy = values[i], p
+			}
+		}
 	}
 	return out, nil
 }
@@ -334,19 +370,4 @@ func (r *Recorder) pending() int {
 		}
 	}
 	return n
-}
-
-// LastUsedOf is ClusterLastUsed for some of a cluster's entries (a page of them).
-func (r *Recorder) LastUsedOf(ctx context.Context, clusterID string, entryARNs []string) (map[string]*LastUsed, error) {
-	all, err := r.ClusterLastUsed(ctx, clusterID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*LastUsed, len(entryARNs))
-	for _, arn := range entryARNs {
-		if u := all[arn]; u != nil {
-			out[arn] = u
-		}
-	}
-	return out, nil
 }

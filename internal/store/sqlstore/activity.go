@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"strings"
 
 	"github.com/eksaccess/eksaccess/internal/access"
 )
@@ -29,9 +30,29 @@ func MergeActivity(exec Execer, recs []access.ActivityRecord) error {
 	return nil
 }
 
+const activityCols = `SELECT entry_arn, policy_arn, authenticated_at, allowed_at, allowed_policy FROM access_activity WHERE cluster_id = ?`
+
 // ClusterActivity implements access.ActivityTx.ClusterActivity.
 func (r Reads) ClusterActivity(clusterID string) ([]access.ActivityRecord, error) {
-	rows, err := r.Q.Query(`SELECT entry_arn, policy_arn, authenticated_at, allowed_at, allowed_policy FROM access_activity WHERE cluster_id = ? ORDER BY entry_arn, policy_arn`, clusterID)
+	rows, err := r.Q.Query(activityCols+` ORDER BY entry_arn, policy_arn`, clusterID)
+	return scanActivity(clusterID, rows, err)
+}
+
+// EntriesActivity implements access.ActivityTx.EntriesActivity.
+func (r Reads) EntriesActivity(clusterID string, entryARNs []string) ([]access.ActivityRecord, error) {
+	if len(entryARNs) == 0 {
+		return []access.ActivityRecord{}, nil
+	}
+	args := []any{clusterID}
+	marks := make([]string, len(entryARNs))
+	for i, a := range entryARNs {
+		marks[i], args = "?", append(args, a)
+	}
+	rows, err := r.Q.Query(activityCols+` AND entry_arn IN (`+strings.Join(marks, ", ")+`) ORDER BY entry_arn, policy_arn`, args...)
+	return scanActivity(clusterID, rows, err)
+}
+
+func scanActivity(clusterID string, rows *sql.Rows, err error) ([]access.ActivityRecord, error) {
 	if err != nil {
 		return nil, err
 	}

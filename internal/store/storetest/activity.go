@@ -50,6 +50,10 @@ func testActivityMerge(t *testing.T, s access.Store) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("merged:\n got %+v\nwant %+v", got, want)
 		}
+		some, err := tx.EntriesActivity("c1", []string{e2, "arn:absent"})
+		if err != nil || !reflect.DeepEqual(some, want[3:]) {
+			t.Fatalf("entries' activity: %+v %v", some, err)
+		}
 		none, err := tx.ClusterActivity("c3")
 		if err != nil || len(none) != 0 {
 			t.Fatalf("unknown cluster: %v %v", none, err)

@@ -136,7 +136,7 @@ func TestUnusedAndDecisionsCommands(t *testing.T) {
 		t.Fatalf("unused -o json: %v %s", err, out)
 	}
 	out, _, code = cli("decisions", "--cluster", "act", "--principal", "user/dev", "--verdict", "no_opinion")
-	if code != 0 || !strings.Contains(out, "get pods in default  no_opinion  eksaccess: no access policy is associated with the access entry") {
+	if code != 0 || !strings.Contains(out, `get pods in namespace "default"  no_opinion  eksaccess: no access policy is associated with the access entry`) {
 		t.Fatalf("decisions: %d %s", code, out)
 	}
 	for args, want := range map[string]string{

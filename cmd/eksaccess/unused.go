@@ -119,7 +119,7 @@ func decisionsCmd(args []string, stdout, stderr io.Writer) int {
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "TIME\tCLUSTER\tPRINCIPAL\tREQUEST\tVERDICT\tREASON\n")
 			for _, d := range out.Decisions {
-				req := d.Request.String()
+				req := d.Description
 				if req == "" {
 					req = "(token review)"
 				}

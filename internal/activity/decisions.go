@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
+	"github.com/eksaccess/eksaccess/internal/policy"
 )
 
 // ring is the bounded in-memory decision log: writers take a sequence number with one atomic
@@ -72,10 +73,12 @@ type Decision struct {
 	Username  string    `json:"username,omitempty"`
 	Groups    []string  `json:"groups,omitempty"`
 	Request   *Request  `json:"request,omitempty"`
-	Verdict   string    `json:"verdict"`
-	Reason    string    `json:"reason"`
-	EntryARN  string    `json:"accessEntryArn,omitempty"`
-	PolicyARN string    `json:"policyArn,omitempty"`
+	// Description renders the request as the webhook's reasons do, e.g. `get pods in namespace "dev"`.
+	Description string `json:"description,omitempty"`
+	Verdict     string `json:"verdict"`
+	Reason      string `json:"reason"`
+	EntryARN    string `json:"accessEntryArn,omitempty"`
+	PolicyARN   string `json:"policyArn,omitempty"`
 }
 
 // Request is what an authorization decision was about.
@@ -89,36 +92,13 @@ type Request struct {
 	Path        string `json:"path,omitempty"`
 }
 
-// String renders the request as kubectl users read it: "get pods in dev", "get /healthz".
-func (q *Request) String() string {
-	if q == nil {
-		return ""
-	}
-	if q.Path != "" {
-		return q.Verb + " " + q.Path
-	}
-	s := q.Verb + " " + q.Resource
-	if q.APIGroup != "" {
-		s += "." + q.APIGroup
-	}
-	if q.Subresource != "" {
-		s += "/" + q.Subresource
-	}
-	if q.Name != "" {
-		s += " " + q.Name
-	}
-	if q.Namespace != "" {
-		s += " in " + q.Namespace
-	}
-	return s
-}
-
 func view(seq uint64, d *kubeauth.Decision) Decision {
 	v := Decision{Seq: seq, Time: d.Time.UTC(), Account: d.Cluster.Account, Region: d.Cluster.Region, Cluster: d.Cluster.Name,
 		Webhook: d.Webhook, Principal: d.Principal, Username: d.Username, Groups: d.Groups, Verdict: d.Result, Reason: d.Reason,
 		EntryARN: d.EntryARN, PolicyARN: d.Policy}
 	if q := d.Request; q != nil {
 		v.Request = &Request{Verb: q.Verb, APIGroup: q.APIGroup, Resource: q.Resource, Subresource: q.Subresource, Name: q.Name, Namespace: q.Namespace, Path: q.Path}
+		v.Description = policy.Describe(q)
 	}
 	return v
 }

@@ -168,6 +168,21 @@ func query(r *http.Request) (url.Values, error) {
 	return q, nil
 }
 
+// clusterRequest reads a cluster page's query and the cluster the path names; on error it
+// has shown the message and ok is false.
+func (c *Console) clusterRequest(w http.ResponseWriter, r *http.Request) (url.Values, *access.Cluster, access.Caller, bool) {
+	q, err := query(r)
+	if err == nil {
+		var cl *access.Cluster
+		var caller access.Caller
+		if cl, caller, err = c.cluster(r); err == nil {
+			return q, cl, caller, true
+		}
+	}
+	c.failErr(w, r, err)
+	return nil, nil, access.Caller{}, false
+}
+
 // cluster reads the cluster the path names.
 func (c *Console) cluster(r *http.Request) (*access.Cluster, access.Caller, error) {
 	caller := access.Caller{Account: r.PathValue("account"), Region: r.PathValue("region")}

@@ -149,7 +149,7 @@ func TestConsolePages(t *testing.T) {
 
 	// An entry: policies, tags, last used, recent decisions.
 	text, html = page(t, ctx, base+"/clusters/012345678910/us-west-2/web/entry?principal="+testutil.DaveARN)
-	mustContain(t, "entry page", text, "team\tpayments", "AmazonEKSEditPolicy\tnamespace: dev", "delete secrets in prod\tno opinion", "get pods in default\tallowed", "authenticated\tmapped by its access entry")
+	mustContain(t, "entry page", text, "team\tpayments", "AmazonEKSEditPolicy\tnamespace: dev", "delete secrets in namespace \"prod\"\tno opinion", "get pods in namespace \"default\"\tallowed", "authenticated\tmapped by its access entry")
 	noSecrets("entry page", html)
 	shot(t, ctx, "entry")
 
@@ -225,14 +225,14 @@ func TestConsolePages(t *testing.T) {
 	// The decision log follows live: a decision made through the webhook appears on the open
 	// page without a reload.
 	text, _ = page(t, ctx, base+"/decisions?cluster=web")
-	mustContain(t, "decisions page", text, "delete secrets in prod\tno opinion")
-	if strings.Contains(text, "create deployments.apps in dev") {
+	mustContain(t, "decisions page", text, "delete secrets in namespace \"prod\"\tno opinion")
+	if strings.Contains(text, "create deployments.apps") {
 		t.Fatal("decision shown before it was made")
 	}
 	if !f.Ask(t, "create", "apps", "deployments", "dev") {
 		t.Fatal("not allowed")
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//tbody[@id="decisions"]/tr[1][contains(., "create deployments.apps in dev")]`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//tbody[@id="decisions"]/tr[1][contains(., 'create deployments.apps in namespace "dev"')]`)); err != nil {
 		t.Fatalf("the new decision did not appear: %v", err)
 	}
 	text = textOf(t, ctx, "#decisions tr:first-child")

@@ -27,14 +27,8 @@ func (p explorerPage) F(k string) string { return p.Form.Get(k) }
 func (c *Console) explorer(kind string) http.HandlerFunc {
 	titles := map[string]string{"explain": "Explain a decision", "who-can": "Who can", "access-matrix": "Access matrix"}
 	return func(w http.ResponseWriter, r *http.Request) {
-		q, err := query(r)
-		if err != nil {
-			c.failErr(w, r, err)
-			return
-		}
-		cl, _, err := c.cluster(r)
-		if err != nil {
-			c.failErr(w, r, err)
+		q, cl, _, ok := c.clusterRequest(w, r)
+		if !ok {
 			return
 		}
 		p := explorerPage{Cluster: cl, Form: q, Available: c.cfg.Explainer != nil}
@@ -44,6 +38,7 @@ func (c *Console) explorer(kind string) http.HandlerFunc {
 			return
 		}
 		x, key := c.cfg.Explainer, cl.Key()
+		var err error
 		switch kind {
 		case "explain":
 			p.Explanation, err = x.Explain(r.Context(), key, explain.ParseExplainQuery(q))

@@ -61,14 +61,8 @@ type entriesPage struct {
 }
 
 func (c *Console) entries(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	cl, _, err := c.cluster(r)
-	if err != nil {
-		c.failErr(w, r, err)
+	q, cl, _, ok := c.clusterRequest(w, r)
+	if !ok {
 		return
 	}
 	p := entriesPage{Cluster: cl, After: q.Get("after")}
@@ -126,14 +120,8 @@ type entryPage struct {
 }
 
 func (c *Console) entry(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	cl, caller, err := c.cluster(r)
-	if err != nil {
-		c.failErr(w, r, err)
+	q, cl, caller, ok := c.clusterRequest(w, r)
+	if !ok {
 		return
 	}
 	principal := q.Get("principal")
@@ -175,14 +163,8 @@ type unusedPage struct {
 }
 
 func (c *Console) unused(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r)
-	if err != nil {
-		c.failErr(w, r, err)
-		return
-	}
-	cl, _, err := c.cluster(r)
-	if err != nil {
-		c.failErr(w, r, err)
+	q, cl, _, ok := c.clusterRequest(w, r)
+	if !ok {
 		return
 	}
 	p := unusedPage{Cluster: cl, Days: q.Get("days")}

@@ -149,6 +149,29 @@ func benchTokenReview(b *testing.B, entries int, recording string) {
 	})
 }
 
+// sar authenticates alice's token and returns a maker of her SubjectAccessReviews, as
+// kube-apiserver sends them after the token review.
+func (e *benchEnv) sar(b *testing.B) func(verb, group, resource, ns string) string {
+	rec := e.post(b, "authenticate", e.tokenReview())
+	var tr struct {
+		Status struct {
+			User struct {
+				Username string              `json:"username"`
+				UID      string              `json:"uid"`
+				Extra    map[string][]string `json:"extra"`
+			} `json:"user"`
+		} `json:"status"`
+	}
+	json.Unmarshal(rec.Body.Bytes(), &tr)
+	u := tr.Status.User
+	extra, _ := json.Marshal(u.Extra)
+	return func(verb, group, resource, ns string) string {
+		return `{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"namespace":"` + ns +
+			`","verb":"` + verb + `","group":"` + group + `","resource":"` + resource + `"},"user":"` + u.Username + `","uid":"` + u.UID +
+			`","groups":["devs","system:authenticated"],"extra":` + string(extra) + `}}`
+	}
+}
+
 func BenchmarkAuthorize(b *testing.B) {
 	for _, entries := range []int{10, 1000} {
 		for _, recording := range recordings {
@@ -159,25 +182,7 @@ func BenchmarkAuthorize(b *testing.B) {
 
 func benchAuthorize(b *testing.B, entries int, recording string) {
 	e := newBenchEnv(b, entries, recording)
-	rec := e.post(b, "authenticate", e.tokenReview())
-	var tr struct {
-		Status struct {
-			User struct {
-				Username string              `json:"username"`
-				UID      string              `json:"uid"`
-				Groups   []string            `json:"groups"`
-				Extra    map[string][]string `json:"extra"`
-			} `json:"user"`
-		} `json:"status"`
-	}
-	json.Unmarshal(rec.Body.Bytes(), &tr)
-	u := tr.Status.User
-	extra, _ := json.Marshal(u.Extra)
-	sar := func(verb, group, resource, ns string) string {
-		return `{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"namespace":"` + ns +
-			`","verb":"` + verb + `","group":"` + group + `","resource":"` + resource + `"},"user":"` + u.Username + `","uid":"` + u.UID +
-			`","groups":["devs","system:authenticated"],"extra":` + string(extra) + `}}`
-	}
+	sar := e.sar(b)
 	for _, tc := range []struct{ name, body, want string }{
 		{"allow", sar("create", "apps", "deployments", "payments"), `"allowed":true`},
 		{"no-opinion", sar("delete", "", "secrets", "prod"), `"allowed":false`},
@@ -203,24 +208,7 @@ func BenchmarkRecordingOverhead(b *testing.B) {
 	envs := map[string]*benchEnv{"off": newBenchEnv(b, 1000, "off"), "on": newBenchEnv(b, 1000, "on")}
 	bodies := map[string]map[string]string{}
 	for mode, e := range envs {
-		rec := e.post(b, "authenticate", e.tokenReview())
-		var tr struct {
-			Status struct {
-				User struct {
-					Username string              `json:"username"`
-					UID      string              `json:"uid"`
-					Extra    map[string][]string `json:"extra"`
-				} `json:"user"`
-			} `json:"status"`
-		}
-		json.Unmarshal(rec.Body.Bytes(), &tr)
-		u := tr.Status.User
-		extra, _ := json.Marshal(u.Extra)
-		bodies[mode] = map[string]string{
-			"authenticate": e.tokenReview(),
-			"authorize": `{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"resourceAttributes":{"namespace":"payments","verb":"create","group":"apps","resource":"deployments"},"user":"` +
-				u.Username + `","uid":"` + u.UID + `","groups":["devs","system:authenticated"],"extra":` + string(extra) + `}}`,
-		}
+		bodies[mode] = map[string]string{"authenticate": e.tokenReview(), "authorize": e.sar(b)("create", "apps", "deployments", "payments")}
 	}
 	for _, path := range []string{"authenticate", "authorize"} {
 		b.Run(path, func(b *testing.B) {

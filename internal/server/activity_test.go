@@ -70,7 +70,7 @@ func TestActivityLastUsedUnusedAndDecisions(t *testing.T) {
 		t.Fatalf("dave's decisions: %+v", all)
 	}
 	getPods, createDeploy, noOpinion := all[2], all[1], all[0]
-	if noOpinion.Verdict != "no_opinion" || noOpinion.Request.String() != "delete secrets in prod" || !strings.Contains(noOpinion.Reason, "no associated access policy grants delete secrets") {
+	if noOpinion.Verdict != "no_opinion" || noOpinion.Description != `delete secrets in namespace "prod"` || !strings.Contains(noOpinion.Reason, "no associated access policy grants delete secrets") {
 		t.Fatalf("no-opinion decision: %+v", noOpinion)
 	}
 	if createDeploy.Verdict != "allowed" || createDeploy.PolicyARN != testutil.EditPolicyARN || getPods.PolicyARN != testutil.ViewPolicyARN {

@@ -15,16 +15,6 @@
     if (cls) { td.className = cls; }
     tr.appendChild(td);
   }
-  function request(q) {
-    if (!q) { return ""; }
-    if (q.path) { return q.verb + " " + q.path; }
-    var s = q.verb + " " + q.resource;
-    if (q.apiGroup) { s += "." + q.apiGroup; }
-    if (q.subresource) { s += "/" + q.subresource; }
-    if (q.name) { s += " " + q.name; }
-    if (q.namespace) { s += " in " + q.namespace; }
-    return s;
-  }
   function poll() {
     var params = new URLSearchParams(window.location.search);
     params.set("after", newest());
@@ -43,7 +33,7 @@
           cell(tr, d.cluster);
           cell(tr, d.webhook);
           cell(tr, d.principal + (d.username && d.username !== d.principal ? " as " + d.username : ""));
-          cell(tr, request(d.request));
+          cell(tr, d.description || "");
           cell(tr, d.verdict.replace("_", " "), "verdict " + d.verdict);
           cell(tr, d.reason);
           body.insertBefore(tr, body.firstChild);

@@ -57,6 +57,7 @@ type Recorder struct {
 	byCluster map[string]map[string]*entryCells // cluster id → entry ARN → cells
 
 	flushMu sync.Mutex // one flush at a time
+	started bool       // Start ran: Stop waits for its goroutine
 	stop    chan struct{}
 	done    chan struct{}
 	m       *metrics
@@ -148,6 +149,7 @@ func (r *Recorder) Record(d *kubeauth.Decision) {
 
 // Start flushes last-used times every FlushInterval until Stop.
 func (r *Recorder) Start() {
+	r.started = true
 	go func() {
 		defer close(r.done)
 		t := time.NewTicker(r.cfg.FlushInterval)
@@ -170,7 +172,9 @@ func (r *Recorder) Start() {
 // Stop ends the background flushes, writes what is left and closes the decision log.
 func (r *Recorder) Stop(ctx context.Context) error {
 	close(r.stop)
-	<-r.done
+	if r.started {
+		<-r.done
+	}
 	var err error
 	for {
 		n, e := r.Flush(ctx)

@@ -45,7 +45,6 @@ func (s *Server) newRecorder(raw access.Store) error {
 	if err != nil {
 		return err
 	}
-	rec.Start()
 	s.rec = rec
 	return nil
 }

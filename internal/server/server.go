@@ -89,16 +89,16 @@ type Server struct {
 	explainer *explain.Explainer
 	// stopFeed stops following the database's change feed (PostgreSQL); nil without one.
 	stopFeed func()
-	// reg holds the Prometheus metrics; rec records activity (nil when off); console is the
-	// web console's listener (nil when off).
-	raw access.Store    // the store without the index's commit hook
-	svc *access.Service // the domain service the API serves
-	reg *prometheus.Registry
+	raw      access.Store         // the store without the index's commit hook
+	svc      *access.Service      // the domain service the API serves
+	reg      *prometheus.Registry // the Prometheus metrics
+	// rec records activity (nil when off); console is the web console's listener (nil when
+	// off); both activity.go.
+	rec     *activity.Recorder
+	console *consoleServer
 
 	shutdownOnce sync.Once
 	shutdownErr  error
-	rec          *activity.Recorder
-	console      *consoleServer
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -175,6 +175,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
+	if s.rec != nil {
+		s.rec.Start() // flushes last-used times from now on
+	}
 	if err := s.startConsole(); err != nil {
 		s.Shutdown(context.Background())
 		return nil, err

@@ -65,7 +65,7 @@ func explorerCmd(name string, args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: eksaccess %s --cluster NAME %s [flags]\n\n", name, map[string]string{
 			"explain":       "--principal ARN --verb VERB --resource RESOURCE",
-			"who-can":       "VERB RESOURCE",
+			"who-can":       "VERB RESOURCE [NAME]",
 			"access-matrix": "--principal ARN",
 		}[name])
 		fs.PrintDefaults()
@@ -77,13 +77,16 @@ func explorerCmd(name string, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	if name == "who-can" && len(pos) >= 1 {
+	if name == "who-can" && len(pos) >= 1 { // VERB RESOURCE [NAME], as kubectl-who-can
 		verb = pos[0]
 		if len(pos) >= 2 {
 			resource = pos[1]
 		}
-		if len(pos) > 2 {
-			fmt.Fprintf(stderr, "eksaccess %s: unexpected arguments %q\n", name, pos[2:])
+		if len(pos) == 3 {
+			objName = pos[2]
+		}
+		if len(pos) > 3 {
+			fmt.Fprintf(stderr, "eksaccess %s: unexpected arguments %q\n", name, pos[3:])
 			return 2
 		}
 	} else if len(pos) > 0 {

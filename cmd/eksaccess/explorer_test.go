@@ -31,7 +31,8 @@ accounts:
       - name: dave
         accessKeys: [{id: AKIADAVEEXAMPLE00001, secret: dave-secret}]
         policies:
-          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["eks:*", "eksaccess:ExplainAccess"], Resource: "*"}]}
+          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["eks:*"], Resource: "*"},
+              {Effect: Allow, Action: ["eksaccess:ExplainAccess"], Resource: "arn:aws:eks:us-west-2:012345678910:cluster/c1"}]}
     roles:
       - name: dev
         trust: ["arn:aws:iam::012345678910:user/carol"]
@@ -119,6 +120,8 @@ func TestExplorerCLIOpen(t *testing.T) {
 	if !e.Allowed || e.DecidedBy != "Webhook" || len(e.Policies) != 1 || !e.Policies[0].ScopeMatches || !e.Policies[0].Grants || !e.RBACConsulted {
 		t.Fatalf("explain delete pods in prod: %+v", e)
 	}
+	out, _, _ = cli(t, env, "explain", "--cluster", "c1", "--principal", xDevARN, "--verb", "delete", "--resource", "pods", "--namespace", "prod")
+	t.Logf("explain:\n%s", out)
 	out, _, code = cli(t, env, "explain", "--cluster", "c1", "--principal", xDevARN, "--verb", "delete", "--resource", "pods", "--namespace", "dev")
 	if code != 0 || !strings.HasPrefix(out, "DENIED: ") || !strings.Contains(out, `does not cover namespace "dev"`) {
 		t.Fatalf("explain delete pods in dev (exit %d):\n%s", code, out)
@@ -156,7 +159,13 @@ func TestExplorerCLIOpen(t *testing.T) {
 			t.Errorf("%s: explain allowed=%v, who-can lists it=%v", arn, x.Allowed, names["IAMPrincipal "+arn])
 		}
 	}
+	out, _, code = cli(t, env, "who-can", "--cluster", "c1", "get", "secrets", "db-password", "-n", "prod", "-o", "json")
+	var named explain.WhoCanResult
+	if err := json.Unmarshal([]byte(out), &named); err != nil || code != 0 || named.Request.Name != "db-password" || named.Description != `get secrets "db-password" in namespace "prod"` {
+		t.Fatalf("who-can VERB RESOURCE NAME (exit %d): %v %+v", code, err, named.Request)
+	}
 	table, _, code := cli(t, env, "who-can", "--cluster", "c1", "delete", "secrets", "--namespace", "prod")
+	t.Logf("who-can:\n%s", table)
 	if code != 0 || !strings.Contains(table, "KIND") || !strings.Contains(table, xOpsARN) {
 		t.Fatalf("who-can table (exit %d):\n%s", code, table)
 	}

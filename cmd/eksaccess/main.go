@@ -100,7 +100,7 @@ func serve(args []string, stderr io.Writer) int {
 	endpointHosts := fs.String("endpoint-hosts", envOr("EKSACCESS_ENDPOINT_HOSTS", ""), "comma-separated extra host:port names clients use to reach this server; tokens presigned for them verify in-process (env EKSACCESS_ENDPOINT_HOSTS)")
 	stsForward := fs.String("sts-forward-hosts", envOr("EKSACCESS_STS_FORWARD_HOSTS", ""), "verify tokens of identities eksaccess does not know at STS: 'aws' for AWS's STS endpoints, or host names; empty refuses them (env EKSACCESS_STS_FORWARD_HOSTS)")
 	oidcCA := fs.String("oidc-ca-file", envOr("EKSACCESS_OIDC_CA_FILE", ""), "PEM bundle trusted, besides the system roots, for OIDC identity provider issuers (env EKSACCESS_OIDC_CA_FILE)")
-	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated aws-auth ConfigMap sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth) or ACCOUNT/REGION/CLUSTER=file:PATH (env EKSACCESS_AWS_AUTH)")
+	awsAuth := fs.String("aws-auth", envOr("EKSACCESS_AWS_AUTH", ""), "comma-separated Kubernetes sources: ACCOUNT/REGION/CLUSTER=kubeconfig:PATH (watch kube-system/aws-auth and RBAC, discover the API; the explorer reads RBAC from it) or ACCOUNT/REGION/CLUSTER=file:PATH (aws-auth only) (env EKSACCESS_AWS_AUTH)")
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	pprofListen := fs.String("pprof-listen", envOr("EKSACCESS_PPROF_LISTEN", ""), "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (env EKSACCESS_PPROF_LISTEN)")
 	act := activityFlags(fs)

@@ -77,6 +77,9 @@ func (v *view) resolve(s subject) who {
 		w.entry = e
 		w.ident.AccessEntry = &AccessEntry{PrincipalARN: e.PrincipalARN, Type: e.Type, Username: e.Username, KubernetesGroups: nonNil(e.Groups), Associations: e.Associations}
 		w.ident.Reason = "mapped by the access entry of " + e.PrincipalARN
+		if e.PrincipalID != "" {
+			w.ident.Reason += " (recorded for IAM unique id " + e.PrincipalID + ": a principal re-created under this ARN is not mapped)"
+		}
 	case kubeauth.MappedByCreator:
 		w.ident.Reason = "the creator of this CONFIG_MAP cluster: EKS maps it to " + kubeauth.CreatorUsername + " in system:masters"
 		w.webhookWhy = "cluster does not use access entries; no opinion"
@@ -245,6 +248,9 @@ func (v *view) rbacGrant(user string, groups []string, r *policy.Request, detail
 				bd.Reason = "a RoleBinding in namespace " + strconv.Quote(b.Namespace) + " does not cover " + policy.Describe(r)
 			case idx < 0:
 				bd.Reason = b.RoleRef() + " has no rule for it"
+				if from := v.aggregationPending(b.Role, r); from != "" {
+					bd.Reason += " (as stored; ClusterRole/" + from + ", which its aggregationRule selects, has one: the aggregation controller has not copied it yet)"
+				}
 			default:
 				bd.Grants, bd.Reason = true, "allowed by "+rbacSummary(b, idx)
 			}
@@ -280,6 +286,17 @@ func (v *view) rbacGrant(user string, groups []string, r *policy.Request, detail
 		}
 	}
 	return first
+}
+
+// aggregationPending names a ClusterRole that the aggregated role selects and whose rules allow
+// r, although the aggregated role's stored rules do not ("" when none).
+func (v *view) aggregationPending(role *kubesource.Role, r *policy.Request) string {
+	for _, name := range role.AggregatedFrom {
+		if src := v.rbac.Roles[kubesource.RoleKey("ClusterRole", "", name)]; src != nil && src.Rules.Match(r) >= 0 {
+			return name
+		}
+	}
+	return ""
 }
 
 func rbacSummary(b *kubesource.Binding, idx int) string {

@@ -30,6 +30,9 @@ type Explainer struct {
 // New returns an explainer over src.
 func New(src Sources) *Explainer { return &Explainer{src: src} }
 
+// Webhooks returns the webhooks the explainer maps principals with.
+func (x *Explainer) Webhooks() *kubeauth.Webhooks { return x.src.Webhooks }
+
 // Explain answers why q.Subject may or may not perform q.Request on the cluster. Errors are
 // *access.Error (InvalidParameterException for bad input, ResourceNotFoundException for an
 // unknown cluster).

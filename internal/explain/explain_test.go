@@ -14,6 +14,8 @@ import (
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
 	"github.com/eksaccess/eksaccess/internal/kubesource"
 	"github.com/eksaccess/eksaccess/internal/store/sqlite"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Explain, WhoCan and AccessMatrix are three views of one evaluator: for every subject and
@@ -197,5 +199,55 @@ func TestCreatorAndNoSource(t *testing.T) {
 	var ae *access.Error
 	if !errors.As(err, &ae) || ae.Code != access.CodeResourceNotFound {
 		t.Fatalf("other account: %v", err)
+	}
+}
+
+// An aggregated ClusterRole grants what is stored in it (as the RBAC authorizer does); explain
+// names the selected role that would grant once the aggregation controller copies its rules.
+func TestAggregationPending(t *testing.T) {
+	x := bigCluster(t, 5, 1)
+	reg := kubesource.NewRegistry()
+	o := rbacObjects(1)
+	o.ClusterRoles = append(o.ClusterRoles,
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "agg"}, AggregationRule: &rbacv1.AggregationRule{
+			ClusterRoleSelectors: []metav1.LabelSelector{{MatchLabels: map[string]string{"agg": "yes"}}}}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "agg-part", Labels: map[string]string{"agg": "yes"}},
+			Rules: []rbacv1.PolicyRule{{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"nodes"}}}})
+	o.ClusterRoleBindings = append(o.ClusterRoleBindings, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "agg"},
+		RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "agg"}, Subjects: []rbacv1.Subject{{Kind: "User", Name: "carl"}}})
+	reg.Put(kubesource.NewStatic(key, kubesource.Build(o), nil))
+	x2 := explain.New(explain.Sources{Webhooks: x.Webhooks(), Kube: reg})
+	e, err := x2.Explain(context.Background(), key, explain.ExplainQuery{Subject: explain.Subject{User: "carl"}, Request: explain.Request{Verb: "get", Resource: "nodes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Allowed || len(e.Bindings) != 1 || !strings.Contains(e.Bindings[0].Reason, "ClusterRole/agg-part, which its aggregationRule selects, has one") ||
+		len(e.Bindings[0].Aggregation) != 1 {
+		t.Fatalf("aggregated: %+v", e.Bindings)
+	}
+}
+
+// With discovery, a resource given without its group is resolved, and one the cluster does not
+// serve is noted (RBAC rules may still name it).
+func TestDiscoveryNotes(t *testing.T) {
+	x := bigCluster(t, 5, 1)
+	reg := kubesource.NewRegistry()
+	reg.Put(kubesource.NewStatic(key, kubesource.Build(rbacObjects(1)), []kubesource.APIResource{
+		{Group: "", Resource: "pods", Namespaced: true}, {Group: "apps", Resource: "deployments", Namespaced: true}}))
+	x2 := explain.New(explain.Sources{Webhooks: x.Webhooks(), Kube: reg})
+	e, err := x2.Explain(context.Background(), key, explain.ExplainQuery{Subject: explain.Subject{User: "u-0"}, Request: explain.Request{Verb: "get", Resource: "deployments", Namespace: "ns-0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Request.APIGroup != "apps" || !e.Allowed || !strings.Contains(strings.Join(e.Notes, "|"), "resolved to API group apps") {
+		t.Fatalf("deployments: %+v %v %v", e.Request, e.Allowed, e.Notes)
+	}
+	e, _ = x2.Explain(context.Background(), key, explain.ExplainQuery{Subject: explain.Subject{User: "u-0"}, Request: explain.Request{Verb: "get", Resource: "widgets.example.com"}})
+	if !strings.Contains(strings.Join(e.Notes, "|"), "the cluster serves no resource widgets.example.com") {
+		t.Fatalf("widgets: %v", e.Notes)
+	}
+	m, _ := x2.AccessMatrix(context.Background(), key, explain.MatrixQuery{Subject: explain.Subject{User: "u-0"}, Namespace: "ns-0"})
+	if len(m.Rows) != 2 || m.Rows[0].Resource != "pods" || !m.Rows[0].Cells[0].Allowed {
+		t.Fatalf("matrix rows from discovery: %+v", m.Rows)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/eksaccess/eksaccess/internal/access"
@@ -178,6 +179,15 @@ func validateRequest(r Request, resources []kubesource.APIResource) (Request, po
 			r.APIGroup = groups[0]
 			notes = append(notes, "resource "+r.Resource+" resolved to API group "+groups[0]+" by discovery")
 		}
+	}
+	if resources != nil && r.Resource != "*" && r.APIGroup != "*" && !slices.ContainsFunc(resources, func(a kubesource.APIResource) bool {
+		return a.Resource == r.Resource && a.Group == r.APIGroup
+	}) {
+		full := r.Resource
+		if r.APIGroup != "" {
+			full += "." + r.APIGroup
+		}
+		notes = append(notes, "the cluster serves no resource "+full+" (API discovery); rules naming it are evaluated all the same")
 	}
 	return r, policy.Request{Verb: r.Verb, ResourceRequest: true, APIGroup: r.APIGroup, Resource: r.Resource, Subresource: r.Subresource,
 		Name: r.Name, Namespace: r.Namespace}, notes, nil

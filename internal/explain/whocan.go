@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -131,8 +132,9 @@ func (x *Explainer) whoCan(_ context.Context, cluster access.ClusterKey, q WhoCa
 			}
 		}
 	}
-	slices.SortFunc(iam, func(a, b Who) int { return strings.Compare(a.Kind+" "+a.Name, b.Kind+" "+b.Name) })
-	slices.SortFunc(rbacWho, func(a, b Who) int { return strings.Compare(a.Kind+" "+a.Name, b.Kind+" "+b.Name) })
+	byKindName := func(a, b Who) int { return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name)) }
+	slices.SortFunc(iam, byKindName)
+	slices.SortFunc(rbacWho, byKindName)
 	res.Principals = append(iam, rbacWho...)
 	if res.Principals == nil {
 		res.Principals = []Who{}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -117,6 +118,14 @@ func (r *Registry) Start(ctx context.Context, spec string, a *kubeauth.AWSAuth, 
 
 func label(k access.ClusterKey) string { return k.Account + "/" + k.Region + "/" + k.Name }
 
+// stripManagedFields is an informer transform that drops metadata.managedFields.
+func stripManagedFields(obj any) (any, error) {
+	if a, err := meta.Accessor(obj); err == nil {
+		a.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
 // watch starts the RBAC informers (the snapshot is rebuilt, debounced, after changes) and the
 // periodic API discovery.
 func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
@@ -128,7 +137,8 @@ func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err)
 	}
-	f := informers.NewSharedInformerFactory(cs, 0)
+	// managedFields are dropped from the cached objects: the explorer never reads them.
+	f := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTransform(stripManagedFields))
 	rbac := f.Rbac().V1()
 	roles, croles, rbs, crbs := rbac.Roles(), rbac.ClusterRoles(), rbac.RoleBindings(), rbac.ClusterRoleBindings()
 	dirty := make(chan struct{}, 1)

@@ -103,7 +103,14 @@ func (s *Set) Authorize(r *Request) Decision {
 		if !ok {
 			continue
 		}
-		if idx := a.policy.compiled.match(r, key, split); idx >= 0 {
+		// match's body, inlined by hand: this loop is the authorization webhook's hot path.
+		var idx int
+		if r.ResourceRequest {
+			idx = a.policy.compiled.matchResource(r, key, split)
+		} else {
+			idx = a.policy.compiled.matchNonResource(r)
+		}
+		if idx >= 0 {
 			d.Allowed, d.Policy, d.RuleIndex, d.Association = true, a.policy, idx, i
 			d.Scope, d.NamespacePattern = a.scope.typ, pattern
 			return d

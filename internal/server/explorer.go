@@ -26,40 +26,26 @@ const (
 func (s *Server) registerExplorer(api *eksapi.API, mux *http.ServeMux, wh *kubeauth.Webhooks) {
 	x := explain.New(explain.Sources{Webhooks: wh, Kube: s.kube})
 	s.explainer = x
-	query := func(r *http.Request) (url.Values, error) {
-		q, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			return nil, access.InvalidParameter("The query string is malformed: %v", err)
-		}
-		return q, nil
+	// handle registers one endpoint: its query parsed, on the caller's cluster of that name.
+	handle := func(path, op, action string, answer func(context.Context, access.ClusterKey, url.Values) (any, error)) {
+		api.HandleOwn(mux, "GET "+ExplorerPrefix+"clusters/{name}/"+path, op, action,
+			func(ctx context.Context, c access.Caller, r *http.Request) (any, error) {
+				q, err := url.ParseQuery(r.URL.RawQuery)
+				if err != nil {
+					return nil, access.InvalidParameter("The query string is malformed: %v", err)
+				}
+				return answer(ctx, access.ClusterKey{Account: c.Account, Region: c.Region, Name: r.PathValue("name")}, q)
+			})
 	}
-	key := func(c access.Caller, r *http.Request) access.ClusterKey {
-		return access.ClusterKey{Account: c.Account, Region: c.Region, Name: r.PathValue("name")}
-	}
-	api.HandleOwn(mux, "GET "+ExplorerPrefix+"clusters/{name}/explain", "ExplainAccess", ActionExplainAccess,
-		func(ctx context.Context, c access.Caller, r *http.Request) (any, error) {
-			q, err := query(r)
-			if err != nil {
-				return nil, err
-			}
-			return x.Explain(ctx, key(c, r), explain.ParseExplainQuery(q))
-		})
-	api.HandleOwn(mux, "GET "+ExplorerPrefix+"clusters/{name}/who-can", "WhoCan", ActionWhoCan,
-		func(ctx context.Context, c access.Caller, r *http.Request) (any, error) {
-			q, err := query(r)
-			if err != nil {
-				return nil, err
-			}
-			return x.WhoCan(ctx, key(c, r), explain.ParseWhoCanQuery(q))
-		})
-	api.HandleOwn(mux, "GET "+ExplorerPrefix+"clusters/{name}/access-matrix", "GetAccessMatrix", ActionGetAccessMatrix,
-		func(ctx context.Context, c access.Caller, r *http.Request) (any, error) {
-			q, err := query(r)
-			if err != nil {
-				return nil, err
-			}
-			return x.AccessMatrix(ctx, key(c, r), explain.ParseMatrixQuery(q))
-		})
+	handle("explain", "ExplainAccess", ActionExplainAccess, func(ctx context.Context, k access.ClusterKey, q url.Values) (any, error) {
+		return x.Explain(ctx, k, explain.ParseExplainQuery(q))
+	})
+	handle("who-can", "WhoCan", ActionWhoCan, func(ctx context.Context, k access.ClusterKey, q url.Values) (any, error) {
+		return x.WhoCan(ctx, k, explain.ParseWhoCanQuery(q))
+	})
+	handle("access-matrix", "GetAccessMatrix", ActionGetAccessMatrix, func(ctx context.Context, k access.ClusterKey, q url.Values) (any, error) {
+		return x.AccessMatrix(ctx, k, explain.ParseMatrixQuery(q))
+	})
 }
 
 // Explainer is the access explorer (explain, who-can, access matrix).

@@ -64,7 +64,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.dir, "dir", "", "working directory for databases, identities and server logs (default: a new temporary directory, removed at exit)")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each measurement runs")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "concurrent requests (connections) of each measurement")
-	fs.StringVar(&scenarios, "scenarios", "small,large,many", "comma-separated scenarios: small (10-entry cluster: every operation), large (one cluster with -large-entries entries), many (-many-clusters clusters of -many-entries entries)")
+	fs.StringVar(&scenarios, "scenarios", "small,large,many", "comma-separated scenarios: small (10-entry cluster: every operation), large (one cluster with -large-entries entries), many (-many-clusters clusters of -many-entries entries), recording (the webhooks with activity recording off and on)")
 	fs.IntVar(&c.largeEntries, "large-entries", 100000, "access entries of the large scenario's cluster")
 	fs.IntVar(&c.manyClusters, "many-clusters", 1000, "clusters of the many scenario")
 	fs.IntVar(&c.manyEntries, "many-entries", 100, "access entries per cluster of the many scenario")

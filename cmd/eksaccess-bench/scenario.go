@@ -305,8 +305,10 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 		for i := 0; i < c.manyClusters; i++ {
 			clusters = append(clusters, clusterSpec{fmt.Sprintf("bench-m-%04d", i), c.manyEntries})
 		}
+	case "recording":
+		clusters = []clusterSpec{{"bench-10", 10}}
 	default:
-		return fmt.Errorf("unknown scenario (want small, large or many)")
+		return fmt.Errorf("unknown scenario (want small, large, many or recording)")
 	}
 	t0 := time.Now()
 	if err := seed(ctx, dsn, clusters); err != nil {
@@ -322,6 +324,9 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 	serveDSN := dsn
 	if c.dsnOptions != "" {
 		serveDSN += "?" + c.dsnOptions
+	}
+	if sc == "recording" {
+		return recordingScenario(ctx, c, serveDSN, identities, client, rep, say)
 	}
 	srv, base, pprofAddr, startup, err := startServer(ctx, c, sc, serveDSN, identities)
 	if err != nil {

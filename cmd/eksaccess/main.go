@@ -30,6 +30,8 @@ Usage:
   eksaccess certs           create (or reuse) the CA and certificates of eksaccess and kube-apiserver
   eksaccess webhook-config  write kube-apiserver's two webhook kubeconfigs for a cluster, print its flags
   eksaccess healthcheck     exit 0 when the local server's /healthz answers (container HEALTHCHECK)
+  eksaccess unused          access entries and policies a cluster has not used (--cluster C --days 30)
+  eksaccess decisions       recent webhook decisions (--cluster C --principal P --verdict V)
   eksaccess explain         why a principal may or may not perform a request (docs/explorer.md)
   eksaccess who-can         who may perform a request
   eksaccess access-matrix   what a principal may do in a namespace
@@ -54,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return webhookConfigCmd(args[1:], stdout, stderr)
 	case "healthcheck":
 		return healthcheckCmd(args[1:], stdout, stderr)
+	case "unused":
+		return unusedCmd(args[1:], stdout, stderr)
+	case "decisions":
+		return decisionsCmd(args[1:], stdout, stderr)
 	case "explain", "who-can", "access-matrix":
 		return explorerCmd(args[0], args[1:], stdout, stderr) // explorer.go
 	case "version", "--version", "-version":
@@ -115,6 +121,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	updateDuration := fs.String("update-duration", envOr("EKSACCESS_UPDATE_DURATION", "3s"), "how long a cluster update stays InProgress, e.g. 3s; 0 completes updates at once (env EKSACCESS_UPDATE_DURATION)")
 	pprofListen := fs.String("pprof-listen", envOr("EKSACCESS_PPROF_LISTEN", ""), "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (env EKSACCESS_PPROF_LISTEN)")
 	openListenAny := fs.Bool("open-listen-any", envOr("EKSACCESS_OPEN_LISTEN_ANY", "") == "true", "let --auth open listen on any address, e.g. 0.0.0.0:8600 in a container: every caller who reaches the port can change all state, unauthenticated; for CI service containers only (env EKSACCESS_OPEN_LISTEN_ANY=true)")
+	act := activityFlags(fs)
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
@@ -155,7 +162,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery,
 		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward),
-		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth), AllowAnyHost: *openListenAny})
+		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth), AllowAnyHost: *openListenAny, Activity: act.config()})
 	if err != nil {
 		log.Error("cannot start", "error", err)
 		return 1

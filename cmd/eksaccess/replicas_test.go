@@ -40,7 +40,7 @@ accounts:
       - name: alice
         accessKeys: [{id: AKIAALICEEXAMPLE0001, secret: alice-secret}]
         policies:
-          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["eks:*", "sts:AssumeRole"], Resource: "*"}]}
+          - {Version: "2012-10-17", Statement: [{Effect: Allow, Action: ["eks:*", "eksaccess:*", "sts:AssumeRole"], Resource: "*"}]}
       - name: dev
         accessKeys: [{id: AKIADEVEXAMPLE000001, secret: dev-secret}]
     roles:

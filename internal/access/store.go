@@ -107,6 +107,9 @@ type Tx interface {
 	// ClusterAccess loads all of a cluster's access entries (by principal ARN) and all their
 	// policy associations (by principal ARN, then policy ARN).
 	ClusterAccess(clusterID string) ([]AccessEntry, []Association, error)
+
+	// Last-used records of access entries and associations (activity.go).
+	ActivityTx
 }
 
 // Association is an access policy associated with an access entry, with its scope.

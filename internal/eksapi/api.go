@@ -110,7 +110,7 @@ type OwnHandler func(ctx context.Context, c access.Caller, r *http.Request) (any
 // through the same authentication, IAM authorization (action on the cluster that the {name}
 // path label names), error rendering, metrics and logs as the EKS operations.
 func (a *API) HandleOwn(mux *http.ServeMux, pattern, name, action string, h OwnHandler) {
-	mux.Handle(pattern, a.opWith(name, action, func(r *request) (any, error) { return h(r.Context(), r.Caller, r.Request) }))
+	mux.Handle(pattern, a.opWith(name, action, nil, func(r *request) (any, error) { return h(r.Context(), r.Caller, r.Request) }))
 }
 
 // request is one API call being served.
@@ -127,18 +127,20 @@ type request struct {
 	entry *access.AccessEntry
 	// action is the IAM action of an operation of eksaccess's own (HandleOwn); "" is eks:<Op>.
 	action string
+	// resource, when set (HandleOwnOn), names the resource the action is authorized on.
+	resource func(r *http.Request, c access.Caller) string
 }
 
 type handlerFunc func(r *request) (any, error)
 
-func (a *API) op(name string, h handlerFunc) http.Handler { return a.opWith(name, "", h) }
+func (a *API) op(name string, h handlerFunc) http.Handler { return a.opWith(name, "", nil, h) }
 
-func (a *API) opWith(name, action string, h handlerFunc) http.Handler {
+func (a *API) opWith(name, action string, resource func(*http.Request, access.Caller) string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
 		start := time.Now()
 		id := uuid.NewString()
 		w.Header().Set("x-amzn-RequestId", id)
-		req := &request{Request: hr, ID: id, Op: name, action: action}
+		req := &request{Request: hr, ID: id, Op: name, action: action, resource: resource}
 		status, code := a.serve(w, req, name, h)
 		d := time.Since(start)
 		a.metrics.observe(name, code, d)

@@ -61,6 +61,9 @@ func (a *API) authorize(r *request, name string) error {
 	if r.action != "" {
 		action = r.action
 	}
+	if r.resource != nil {
+		return a.authz.Authorize(r.Caller, action, r.resource(r.Request, r.Caller))
+	}
 	return a.authz.Authorize(r.Caller, action, a.resourceARN(r, name))
 }
 

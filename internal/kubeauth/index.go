@@ -33,6 +33,8 @@ type Index struct {
 	byKey  map[access.ClusterKey]*clusterView
 	keyOf  map[string]access.ClusterKey // cluster id → key
 	loaded bool
+	// rec, when set, hands out last-used cells (recorder.go).
+	rec Recorder
 }
 
 // clusterView is one cluster's access configuration. The cluster's fields are immutable (a
@@ -61,6 +63,11 @@ type entryView struct {
 	Policies     *policy.Set
 	// Associations is how many policies are associated (for reasons).
 	Associations int
+	// ARN is the access entry's ARN; usage its last-used cells (nil without a Recorder).
+	ARN   string
+	usage *Usage
+	// policyARNs are the associated policies, in the order Compile was given them.
+	policyARNs []string
 }
 
 // NewIndex returns an empty index over store; call Load before serving.
@@ -80,7 +87,7 @@ func (ix *Index) Load(ctx context.Context) error {
 			return err
 		}
 		for i := range clusters {
-			v, err := loadView(tx, &clusters[i])
+			v, err := loadView(tx, &clusters[i], ix.rec)
 			if err != nil {
 				return err
 			}
@@ -196,7 +203,7 @@ func (ix *Index) applyChanges(ctx context.Context, ch access.Changes) error {
 				part = access.PartitionOf(v.Region)
 				partitions[v.Region] = part
 			}
-			changes = append(changes, change{view: v, arn: k.PrincipalARN, ev: newEntryView(e, as, part)})
+			changes = append(changes, change{view: v, arn: k.PrincipalARN, ev: newEntryView(e, as, part, ix.rec)})
 		}
 		return nil
 	})
@@ -252,7 +259,7 @@ func (ix *Index) reload(ctx context.Context, clusterIDs []string) error {
 			if err != nil {
 				return err
 			}
-			v, err := loadView(tx, cl)
+			v, err := loadView(tx, cl, ix.rec)
 			if err != nil {
 				return err
 			}
@@ -302,7 +309,7 @@ func (ix *Index) Len() (clusters, entries int) {
 	return len(ix.byKey), entries
 }
 
-func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
+func loadView(tx access.Tx, cl *access.Cluster, rec Recorder) (*clusterView, error) {
 	entries, assocs, err := tx.ClusterAccess(cl.ID)
 	if err != nil {
 		return nil, err
@@ -339,7 +346,7 @@ func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
 		if !ok {
 			continue
 		}
-		ev := compileEntry(e, byPrincipal[e.PrincipalARN], partition)
+		ev := compileEntry(e, byPrincipal[e.PrincipalARN], partition, rec)
 		if e.PrincipalID != "" {
 			v.byID[e.PrincipalID] = ev
 		}
@@ -349,20 +356,28 @@ func loadView(tx access.Tx, cl *access.Cluster) (*clusterView, error) {
 }
 
 // newEntryView builds an entry's view from its stored associations.
-func newEntryView(e *access.AccessEntry, assocs []access.Association, partition string) *entryView {
+func newEntryView(e *access.AccessEntry, assocs []access.Association, partition string, rec Recorder) *entryView {
 	as := make([]policy.Association, 0, len(assocs))
 	for _, a := range assocs {
 		as = append(as, policy.Association{PolicyARN: a.PolicyARN, Scope: policy.Scope{Type: policy.ScopeType(a.ScopeType), Namespaces: a.Namespaces}})
 	}
-	return compileEntry(e, as, partition)
+	return compileEntry(e, as, partition, rec)
 }
 
-func compileEntry(e *access.AccessEntry, as []policy.Association, partition string) *entryView {
-	return &entryView{
+func compileEntry(e *access.AccessEntry, as []policy.Association, partition string, rec Recorder) *entryView {
+	ev := &entryView{
 		PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Type: e.Type,
 		Username: e.Username, Groups: e.KubernetesGroups,
-		Policies: policy.Compile(as, partition), Associations: len(as),
+		Policies: policy.Compile(as, partition), Associations: len(as), ARN: e.ARN,
 	}
+	if rec != nil {
+		ev.policyARNs = make([]string, len(as))
+		for i := range as {
+			ev.policyARNs[i] = as[i].PolicyARN
+		}
+		ev.usage = rec.Usage(e.ClusterID, e.ARN, ev.policyARNs)
+	}
+	return ev
 }
 
 // usesAccessEntries reports whether a cluster maps IAM callers through access entries.

@@ -153,30 +153,72 @@ func (w *Webhooks) authenticate(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec := &rv.Spec
-	user, reason, detail := w.review(r.Context(), clusterKey(r), spec.Token)
+	key := clusterKey(r)
+	res := w.review(r.Context(), key, spec.Token)
 	st := tokenReviewStatus{}
 	result := "authenticated"
-	if user != nil {
-		st.Authenticated, st.User, st.Audiences = true, user, spec.Audiences
+	if res.user != nil {
+		st.Authenticated, st.User, st.Audiences = true, res.user, spec.Audiences
+		if res.entry != nil && res.entry.usage != nil {
+			touch(res.entry.usage.Authenticated, start.UnixMilli())
+		}
 	} else {
 		result = "unauthenticated"
-		st.Error = detail
-		w.refusals.WithLabelValues(reason).Inc()
-		w.Log.Info("token refused", "cluster", clusterKey(r).Name, "account", clusterKey(r).Account, "reason", reason, "detail", detail)
+		st.Error = res.detail
+		w.refusals.WithLabelValues(res.reason).Inc()
+		w.Log.Info("token refused", "cluster", key.Name, "account", key.Account, "reason", res.reason, "detail", res.detail)
 	}
 	writeJSON(rw, &reviewAnswer[tokenReviewStatus]{APIVersion: rv.APIVersion, Kind: "TokenReview", Status: st})
+	if rec := w.Index.rec; rec != nil {
+		d := &Decision{Time: start, Webhook: WebhookAuthenticate, Cluster: key, Principal: res.principal, Allowed: res.user != nil, Result: result}
+		if res.user != nil {
+			d.Username, d.Groups, d.Reason = res.user.Username, res.user.Groups, res.via
+			if d.Principal == "" {
+				d.Principal = res.user.Username
+			}
+		} else {
+			d.Reason = res.reason
+			if safeDetail[res.reason] {
+				d.Reason += ": " + res.detail
+			}
+		}
+		if res.entry != nil {
+			d.EntryARN = res.entry.ARN
+		}
+		rec.Record(d)
+	}
 	w.latency.WithLabelValues("authenticate", result).Observe(time.Since(start).Seconds())
 }
 
-// review authenticates a token for a cluster: nil user with a reason when refused.
+// safeDetail lists the refusal reasons whose detail can be recorded: the others (malformed
+// tokens, STS answers, JWT parse errors) may quote what the token carried.
+var safeDetail = map[string]bool{"unknown_cluster": true, "not_mapped": true, "expired": true, "unknown_key": true,
+	"bad_signature": true, "reserved_prefix": true, "unknown_issuer": true, "unknown_sts_host": true}
+
+// reviewResult is what authenticating a token found: the user (nil when refused, with the
+// refusal's metric reason and detail), the IAM principal's ARN when the token named one, the
+// access entry that mapped it, and how it was mapped.
+type reviewResult struct {
+	user           *authnv1.UserInfo
+	reason, detail string
+	principal      string
+	entry          *entryView
+	via            string
+}
+
+func refused(reason, detail string) reviewResult {
+	return reviewResult{reason: reason, detail: detail}
+}
+
+// review authenticates a token for a cluster.
 // `k8s-aws-v1.` tokens name an IAM principal, mapped by its access entry (API and
 // API_AND_CONFIG_MAP clusters) or else by the cluster's aws-auth ConfigMap (API_AND_CONFIG_MAP
 // and CONFIG_MAP clusters); other JWTs are verified against the cluster's ACTIVE OIDC identity
 // provider configs.
-func (w *Webhooks) review(ctx context.Context, key access.ClusterKey, token string) (*authnv1.UserInfo, string, string) {
+func (w *Webhooks) review(ctx context.Context, key access.ClusterKey, token string) reviewResult {
 	view := w.Index.cluster(key)
 	if view == nil {
-		return nil, "unknown_cluster", "no cluster " + key.Name + " in account " + key.Account + " region " + key.Region
+		return refused("unknown_cluster", "no cluster "+key.Name+" in account "+key.Account+" region "+key.Region)
 	}
 	if !strings.HasPrefix(token, TokenPrefix) {
 		if w.OIDC != nil && LooksLikeJWT(token) {
@@ -184,23 +226,40 @@ func (w *Webhooks) review(ctx context.Context, key access.ClusterKey, token stri
 			if err != nil {
 				return refusalOf(err)
 			}
-			return user, "", ""
+			return reviewResult{user: user, via: "mapped by an OIDC identity provider config"}
 		}
-		return nil, "malformed", "neither an " + TokenPrefix + " token nor an OIDC JWT"
+		return refused("malformed", "neither an "+TokenPrefix+" token nor an OIDC JWT")
 	}
 	id, err := w.Tokens.Verify(ctx, token, key.Name)
 	if err != nil {
 		return refusalOf(err)
 	}
+	res := w.mapIAM(key, view, id)
+	res.principal = id.ARN
+	return res
+}
+
+// mapIAM maps a verified IAM identity to its Kubernetes user.
+func (w *Webhooks) mapIAM(key access.ClusterKey, view *clusterView, id *Identity) reviewResult {
 	canonical := id.CanonicalARN
 	if p, ok := access.ParsePrincipalARN(canonical); ok {
 		canonical = p.PathlessARN()
 	}
 	m := w.mapPrincipal(view, key, id.PrincipalID, canonical, id.ARN, id.Account, false)
 	if m.Via == "" {
-		return nil, "not_mapped", m.Reason
+		return refused("not_mapped", m.Reason)
 	}
-	return renderUser(m.Username, m.Groups, id)
+	res := renderUser(m.Username, m.Groups, id)
+	res.entry = m.Entry
+	switch m.Via {
+	case MappedByAccessEntry:
+		res.via = "mapped by its access entry" // Decision.EntryARN names it
+	case MappedByCreator:
+		res.via = "mapped as the creator of a CONFIG_MAP cluster"
+	case MappedByAWSAuth:
+		res.via = "mapped by the aws-auth ConfigMap"
+	}
+	return res
 }
 
 // Mapping sources (PrincipalMapping.Via).
@@ -264,20 +323,20 @@ func (w *Webhooks) mapPrincipal(view *clusterView, key access.ClusterKey, princi
 }
 
 // refusalOf splits a verification error into its metric reason and detail.
-func refusalOf(err error) (*authnv1.UserInfo, string, string) {
+func refusalOf(err error) reviewResult {
 	var te *tokenError
 	if errors.As(err, &te) {
-		return nil, te.Reason, te.Detail
+		return refused(te.Reason, te.Detail)
 	}
-	return nil, "error", err.Error()
+	return refused("error", err.Error())
 }
 
-func renderUser(username string, groups []string, id *Identity) (*authnv1.UserInfo, string, string) {
+func renderUser(username string, groups []string, id *Identity) reviewResult {
 	user, err := render(username, groups, id)
 	if err != nil {
-		return nil, "reserved_prefix", err.Error()
+		return refused("reserved_prefix", err.Error())
 	}
-	return user, "", ""
+	return reviewResult{user: user}
 }
 
 // renderer fills in the templates of one identity; its replacer is built on first use (most
@@ -405,26 +464,56 @@ func (w *Webhooks) authorize(rw http.ResponseWriter, r *http.Request) {
 	if spec.Groups == nil {
 		spec.Groups = spec.GroupV1beta1 // v1beta1 names the member "group"
 	}
-	st := w.decide(clusterKey(r), &spec.SubjectAccessReviewSpec)
+	key := clusterKey(r)
+	var req policy.Request
+	if ra := spec.ResourceAttributes; ra != nil {
+		req = policy.Request{Verb: ra.Verb, ResourceRequest: true, APIGroup: ra.Group, Resource: ra.Resource,
+			Subresource: ra.Subresource, Name: ra.Name, Namespace: ra.Namespace}
+	} else if nr := spec.NonResourceAttributes; nr != nil {
+		req = policy.Request{Verb: nr.Verb, Path: nr.Path}
+	}
+	st, e, d := w.decide(key, &spec.SubjectAccessReviewSpec, &req)
 	result := "no_opinion"
 	if st.Allowed {
 		result = "allowed"
+		if e != nil && e.usage != nil && d.Association >= 0 && d.Association < len(e.usage.Allowed) {
+			touch(e.usage.Allowed[d.Association], start.UnixMilli())
+		}
 	}
 	writeJSON(rw, &reviewAnswer[sarStatus]{APIVersion: rv.APIVersion, Kind: "SubjectAccessReview", Status: st})
+	if rec := w.Index.rec; rec != nil {
+		groups := spec.Groups
+		if len(groups) == 0 {
+			groups = spec.GroupV1beta1
+		}
+		dr := &Decision{Time: start, Webhook: WebhookAuthorize, Cluster: key, Principal: spec.User, Username: spec.User, Groups: groups,
+			Request: &req, Allowed: st.Allowed, Result: result, Reason: st.Reason}
+		if v := spec.Extra[ExtraARN]; len(v) == 1 && v[0] != "" {
+			dr.Principal = v[0]
+		}
+		if e != nil {
+			dr.EntryARN = e.ARN
+			if st.Allowed && d.Association >= 0 && d.Association < len(e.policyARNs) {
+				dr.Policy = e.policyARNs[d.Association]
+			}
+		}
+		rec.Record(dr)
+	}
 	w.latency.WithLabelValues("authorize", result).Observe(time.Since(start).Seconds())
 }
 
 // decide evaluates the access policies of the entry behind an identity this webhook
 // authenticated: uid, extra, user name and groups all as the token-review webhook issued them
-// (issuedTo). It allows or has no opinion; it never denies.
-func (w *Webhooks) decide(key access.ClusterKey, s *authzv1.SubjectAccessReviewSpec) sarStatus {
+// (issuedTo). It allows or has no opinion; it never denies. It returns the entry that decided
+// (nil when none) and the evaluator's decision.
+func (w *Webhooks) decide(key access.ClusterKey, s *authzv1.SubjectAccessReviewSpec, req *policy.Request) (sarStatus, *entryView, policy.Decision) {
 	account, principalID, ok := strings.Cut(strings.TrimPrefix(s.UID, UIDPrefix), ":")
 	if !strings.HasPrefix(s.UID, UIDPrefix) || !ok || principalID == "" || !extraIs(s.Extra, ExtraPrincipalID, principalID) {
-		return sarStatus{Reason: "eksaccess: not an IAM identity authenticated by eksaccess; no opinion"}
+		return sarStatus{Reason: "eksaccess: not an IAM identity authenticated by eksaccess; no opinion"}, nil, policy.Decision{Association: -1}
 	}
 	view := w.Index.cluster(key)
 	if view == nil || !view.usesAccessEntries() {
-		return sarStatus{Reason: "eksaccess: cluster does not use access entries; no opinion"}
+		return sarStatus{Reason: "eksaccess: cluster does not use access entries; no opinion"}, nil, policy.Decision{Association: -1}
 	}
 	canonical := ""
 	if v := s.Extra[ExtraCanonicalARN]; len(v) == 1 {
@@ -435,20 +524,13 @@ func (w *Webhooks) decide(key access.ClusterKey, s *authzv1.SubjectAccessReviewS
 	}
 	e := view.entryFor(principalID, canonical)
 	if e == nil {
-		return sarStatus{Reason: "eksaccess: no access entry for " + canonical + "; no opinion"}
+		return sarStatus{Reason: "eksaccess: no access entry for " + canonical + "; no opinion"}, nil, policy.Decision{Association: -1}
 	}
 	if !issuedTo(e, account, principalID, s) {
-		return sarStatus{Reason: "eksaccess: user name or groups are not those eksaccess issued for " + canonical + " (impersonated?); no opinion"}
+		return sarStatus{Reason: "eksaccess: user name or groups are not those eksaccess issued for " + canonical + " (impersonated?); no opinion"}, nil, policy.Decision{Association: -1}
 	}
-	var req policy.Request
-	if ra := s.ResourceAttributes; ra != nil {
-		req = policy.Request{Verb: ra.Verb, ResourceRequest: true, APIGroup: ra.Group, Resource: ra.Resource,
-			Subresource: ra.Subresource, Name: ra.Name, Namespace: ra.Namespace}
-	} else if nr := s.NonResourceAttributes; nr != nil {
-		req = policy.Request{Verb: nr.Verb, Path: nr.Path}
-	}
-	d := e.Policies.Authorize(&req)
-	return sarStatus{Allowed: d.Allowed, Reason: "eksaccess: " + d.Reason()}
+	d := e.Policies.Authorize(req)
+	return sarStatus{Allowed: d.Allowed, Reason: "eksaccess: " + d.Reason()}, e, d
 }
 
 // extraOne is the single value of an extra key, "" when absent or repeated.

@@ -66,6 +66,9 @@ func (s *Server) requireClientCert(h http.Handler) http.Handler {
 // PostgreSQL the database's change feed also refreshes it with the writes of other replicas.
 func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, error) {
 	s.index = kubeauth.NewIndex(st)
+	if s.rec != nil {
+		s.index.SetRecorder(s.rec)
+	}
 	var feed *postgres.Feed
 	if pg, ok := st.(*postgres.Store); ok {
 		var err error

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/activity"
 	"github.com/eksaccess/eksaccess/internal/eksapi"
 	"github.com/eksaccess/eksaccess/internal/explain"
 	"github.com/eksaccess/eksaccess/internal/identity"
@@ -66,6 +68,8 @@ type Config struct {
 	// Any Host header is then accepted unless EndpointHosts names some (then Host must be one of
 	// them); browser requests stay refused (guard.go).
 	AllowAnyHost bool
+	// Activity recording and the console (activity.go).
+	Activity ActivityConfig
 }
 
 // DefaultListen is where the server listens unless told otherwise.
@@ -93,6 +97,16 @@ type Server struct {
 	explainer *explain.Explainer
 	// stopFeed stops following the database's change feed (PostgreSQL); nil without one.
 	stopFeed func()
+	raw      access.Store         // the store without the index's commit hook
+	svc      *access.Service      // the domain service the API serves
+	reg      *prometheus.Registry // the Prometheus metrics
+	// rec records activity (nil when off); console is the web console's listener (nil when
+	// off); both activity.go.
+	rec     *activity.Recorder
+	console *consoleServer
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // Start opens the store, binds the listener and starts serving in the background.
@@ -131,7 +145,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if ss, ok := raw.(identity.SessionStore); ok && ids != nil {
 		ids.SetSessionStore(ss) // PostgreSQL: AssumeRole credentials work on every replica
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan error, 1), ids: ids, tls: tc}
+	s := &Server{cfg: cfg, log: cfg.Logger, done: make(chan error, 1), ids: ids, tls: tc, reg: prometheus.NewRegistry()}
+	s.raw = raw
+	if err := s.newRecorder(raw); err != nil {
+		raw.Close()
+		return nil, err
+	}
 	st, err := s.newIndex(ctx, raw)
 	if err != nil {
 		raw.Close()
@@ -171,6 +190,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { s.done <- s.http.Serve(ln) }()
+	if s.rec != nil {
+		s.rec.Start() // flushes last-used times from now on
+	}
+	if err := s.startConsole(); err != nil {
+		s.Shutdown(context.Background())
+		return nil, err
+	}
 	clusters, entries := s.index.Len()
 	s.log.Info("eksaccess serving", "listen", s.Addr(), "tls", tc != nil, "database", store.Describe(cfg.Database), "auth", cfg.Auth, "clusters", clusters, "entries", entries)
 	return s, nil
@@ -193,11 +219,12 @@ func checkOpenListen(addr string) error {
 
 func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
-	reg := prometheus.NewRegistry()
+	reg := s.reg
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc := access.NewService(s.store, access.WithUpdateDuration(s.cfg.UpdateDuration), access.WithUpdateNotifier(func() { s.updater.Wake() }))
 	api := eksapi.New(svc, s.apiOptions(svc, eksapi.Options{Logger: s.log, Registerer: reg}))
 	api.Register(mux)
+	s.registerActivity(mux, api, svc)
 	wh, err := s.webhooks(reg)
 	if err != nil {
 		return nil, err
@@ -231,12 +258,21 @@ func (s *Server) URL() string {
 	return "http://" + s.Addr()
 }
 
-// Shutdown stops accepting requests, waits for those in flight, and closes the store.
+// Shutdown stops accepting requests, waits for those in flight, and closes the store. Calls
+// after the first return the first's result.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
+	return s.shutdownErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
 	if e := <-s.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	if e := s.stopActivity(ctx); err == nil {
 		err = e
 	}
 	s.stopSources()

@@ -309,3 +309,8 @@ func rebind(q string) string {
 	}
 	return b.String()
 }
+
+// MergeActivity implements access.ActivityTx.
+func (t *tx) MergeActivity(recs []access.ActivityRecord) error {
+	return sqlstore.MergeActivity(t.exec, recs)
+}

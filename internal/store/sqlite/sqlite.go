@@ -411,3 +411,8 @@ ON CONFLICT (account, region, operation, resource, token) DO UPDATE SET request_
 		k.Account, k.Region, k.Operation, k.Resource, k.Token, r.RequestHash, r.Result, r.CreatedAt)
 	return err
 }
+
+// MergeActivity implements access.ActivityTx.
+func (t *tx) MergeActivity(recs []access.ActivityRecord) error {
+	return sqlstore.MergeActivity(t.exec, recs)
+}

@@ -23,6 +23,9 @@ type op struct {
 	// next, when set, follows a response (paged listings): it returns the next request of the
 	// same worker, or nil to start over with make.
 	next func(body []byte) *http.Request
+	// wrk, when set, are pre-signed requests wrk replays for the same measurement (saturating
+	// runs only): the first of make's pool, or a listing's first page.
+	wrk []*signed
 }
 
 // result is one measurement.

@@ -105,14 +105,16 @@ func (r Reads) GetClusterSummary(key access.ClusterKey) (*access.Cluster, error)
 }
 
 func (r Reads) GetClusterEntry(key access.ClusterKey, principalARN string) (*access.Cluster, *access.AccessEntry, error) {
-	var c access.Cluster
+	// The key's columns are not selected (the WHERE clause equals them): every column costs the
+	// driver a name and type lookup per query.
+	c := access.Cluster{Account: key.Account, Region: key.Region, Name: key.Name}
 	var principal, arn, typ, username, groups, tags, principalID sql.NullString
 	var created, modified sql.NullInt64
-	err := r.Q.QueryRow(`SELECT c.id, c.account, c.region, c.name, c.arn, c.status, c.auth_mode, c.bootstrap_admin, c.created_at, c.revision,
+	err := r.Q.QueryRow(`SELECT c.id, c.arn, c.status, c.auth_mode, c.bootstrap_admin, c.created_at, c.revision,
  e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id
  FROM clusters c LEFT JOIN access_entries e ON e.cluster_id = c.id AND e.principal_arn = ?
  WHERE c.account = ? AND c.region = ? AND c.name = ?`, principalARN, key.Account, key.Region, key.Name).
-		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision,
+		Scan(&c.ID, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision,
 			&principal, &arn, &typ, &username, &groups, &tags, &created, &modified, &principalID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, access.ErrNotFound

@@ -230,32 +230,32 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nmachine: %s\n", r.machine)
 	fmt.Fprintf(w, "concurrency %d, %s per measurement\n", r.cfg.concurrency, r.cfg.duration)
 	for i, c := range r.ceilings {
-		fmt.Fprintf(w, "ceiling run %d (trivial net/http JSON handler): %.0f/s p50 %s p99 %s\n", i+1, c.Throughput, ms(c.P50), ms(c.P99))
+		fmt.Fprintf(w, "ceiling run %d (trivial net/http JSON handler): %.0f/s p50 %s p99 %s, server CPU %s per request\n", i+1, c.Throughput, ms(c.P50), ms(c.P99), us(c.CPUPerOp))
 	}
 	fmt.Fprintf(w, "ceiling (mean): %.0f/s; each row's ratio is to the mean of the ceilings measured just before and after its scenario\n", ceil)
 	for i, c := range r.wrkCeilings {
-		fmt.Fprintf(w, "wrk ceiling run %d: %.0f/s p50 %s p99 %s\n", i+1, c.Throughput, ms(c.P50), ms(c.P99))
+		fmt.Fprintf(w, "wrk ceiling run %d: %.0f/s p50 %s p99 %s, server CPU %s per request\n", i+1, c.Throughput, ms(c.P50), ms(c.P99), us(c.CPUPerOp))
 	}
 	if wc := meanCeiling(r.wrkCeilings); wc > 0 {
 		fmt.Fprintf(w, "wrk ceiling (mean): %.0f/s; the Go client reaches %.2f of it on the ceiling (the rest is the Go client's own cost on the shared CPUs)\n", wc, ceil/wc)
 		fmt.Fprintln(w, "wrk columns: the same pre-signed requests replayed by wrk (a listing: its first page only; a review: any 2xx counts), each ratio to wrk's own ceiling")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| scenario | operation | conc | rate | ops | errors | throughput/s | ceiling/s | ratio to ceiling | p50 ms | p99 ms | p99.9 ms | wrk/s | wrk ceiling/s | wrk ratio | wrk p50 ms | wrk p99 ms |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| scenario | operation | conc | rate | ops | errors | throughput/s | ceiling/s | ratio to ceiling | p50 ms | p99 ms | p99.9 ms | server CPU µs/op | wrk/s | wrk ceiling/s | wrk ratio | wrk p50 ms | wrk p99 ms | wrk server CPU µs/op |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, x := range r.rows {
 		rate := "max"
 		if x.Rate > 0 {
 			rate = fmt.Sprintf("%.0f/s", x.Rate)
 		}
 		rc := rowCeiling(r.ceilings, x)
-		wcols := "| | | | |"
+		wcols := "| | | | | |"
 		if x.wrk != nil {
 			wc := rowCeiling(r.wrkCeilings, x)
-			wcols = fmt.Sprintf("%.0f | %.0f | %.2f | %s | %s |", x.wrk.Throughput, wc, x.wrk.Throughput/wc, ms(x.wrk.P50), ms(x.wrk.P99))
+			wcols = fmt.Sprintf("%.0f | %.0f | %.2f | %s | %s | %s |", x.wrk.Throughput, wc, x.wrk.Throughput/wc, ms(x.wrk.P50), ms(x.wrk.P99), us(x.wrk.CPUPerOp))
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s\n", x.scenario, x.Name, x.Concurrency, rate, x.Ops, x.Errors,
-			x.Throughput, rc, x.Throughput/rc, ms(x.P50), ms(x.P99), ms(x.P999), wcols)
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s\n", x.scenario, x.Name, x.Concurrency, rate, x.Ops, x.Errors,
+			x.Throughput, rc, x.Throughput/rc, ms(x.P50), ms(x.P99), ms(x.P999), us(x.CPUPerOp), wcols)
 	}
 	fmt.Fprintln(w)
 	for _, n := range r.notes {
@@ -272,6 +272,14 @@ func (r *report) print(w io.Writer) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/float64(time.Millisecond)) }
+
+// us renders a CPU time per request in microseconds; "?" when unknown.
+func us(d time.Duration) string {
+	if d <= 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f", float64(d)/float64(time.Microsecond))
+}
 
 func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 	rep := &report{machine: machine(), cfg: c}
@@ -298,11 +306,13 @@ func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 	wrkCeiling := []*signed{{method: "POST", url: ceilURL + "/", header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"name":"bench"}`)}}
 	var ceilErr error
 	measureCeiling := func() {
-		res := run(ctx, client, ceilingOp, c.concurrency, c.duration, 0)
+		pid := ceil.cmd.Process.Pid
+		res := withCPU(pid, func() result { return run(ctx, client, ceilingOp, c.concurrency, c.duration, 0) })
 		say("ceiling: %.0f/s (errors %d %s)", res.Throughput, res.Errors, res.FirstError)
 		rep.ceilings = append(rep.ceilings, res)
 		if w != nil {
-			wres, err := w.run(ctx, "ceiling", wrkCeiling, c.concurrency, c.wrkDuration)
+			var err error
+			wres := withCPU(pid, func() (r result) { r, err = w.run(ctx, "ceiling", wrkCeiling, c.concurrency, c.wrkDuration); return r })
 			if err != nil && ceilErr == nil {
 				ceilErr = err
 			}
@@ -389,7 +399,8 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 		if pprofAddr != "" {
 			stopProf = profile(pprofAddr, filepath.Join(c.profileDir, sc+"-"+fileName(o.name)+".pprof"), c.duration)
 		}
-		res := run(ctx, client, o, conc, c.duration, rate)
+		pid := srv.cmd.Process.Pid
+		res := withCPU(pid, func() result { return run(ctx, client, o, conc, c.duration, rate) })
 		if stopProf != nil {
 			stopProf()
 		}
@@ -399,7 +410,8 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 			if pprofAddr != "" {
 				stopProf = profile(pprofAddr, filepath.Join(c.profileDir, sc+"-"+fileName(o.name)+"-wrk.pprof"), c.wrkDuration)
 			}
-			wres, err := w.run(ctx, o.name, o.wrk, conc, c.wrkDuration)
+			var err error
+			wres := withCPU(pid, func() (r result) { r, err = w.run(ctx, o.name, o.wrk, conc, c.wrkDuration); return r })
 			if pprofAddr != "" {
 				stopProf()
 			}

@@ -51,28 +51,28 @@ type result struct {
 	CPUPerOp time.Duration
 }
 
-// procCPU is the CPU time process pid has used so far (Linux /proc); 0 when unknown.
-func procCPU(pid int) time.Duration {
+// procCPU is the CPU time process pid has used so far (Linux /proc); false when unknown.
+func procCPU(pid int) (time.Duration, bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return 0, false
 	}
 	// Fields after the command name (which is in parentheses and may hold spaces): state is
 	// the first, utime and stime the 12th and 13th.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0
+		return 0, false
 	}
 	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {
-		return 0
+		return 0, false
 	}
 	u, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0
+		return 0, false
 	}
-	return time.Duration(u+st) * time.Second / clockTicks
+	return time.Duration(u+st) * time.Second / clockTicks, true
 }
 
 // clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture Go
@@ -81,9 +81,9 @@ const clockTicks = 100
 
 // withCPU runs measure and sets its result's CPUPerOp from process pid's CPU time.
 func withCPU(pid int, measure func() result) result {
-	c0 := procCPU(pid)
+	c0, ok0 := procCPU(pid)
 	r := measure()
-	if c1 := procCPU(pid); c0 > 0 && c1 > c0 && r.Ops > 0 {
+	if c1, ok1 := procCPU(pid); ok0 && ok1 && c1 > c0 && r.Ops > 0 {
 		r.CPUPerOp = (c1 - c0) / time.Duration(r.Ops)
 	}
 	return r

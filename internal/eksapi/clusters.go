@@ -91,8 +91,7 @@ func (a *API) listClusters(r *request) (any, error) {
 }
 
 // clusterDoc is the Cluster structure of the EKS model as DescribeCluster, CreateCluster
-// and DeleteCluster answer it, encoded from this typed struct (members in byte order, as a
-// map would put them) rather than through maps.
+// and DeleteCluster answer it, encoded from this typed struct rather than through maps.
 type clusterDoc struct {
 	AccessConfig            clusterAccessConfig `json:"accessConfig"`
 	ARN                     string              `json:"arn"`
@@ -106,7 +105,7 @@ type clusterDoc struct {
 	Logging                 map[string]any      `json:"logging,omitempty"`
 	Name                    string              `json:"name"`
 	PlatformVersion         string              `json:"platformVersion"`
-	ResourcesVpcConfig      clusterVPC          `json:"resourcesVpcConfig"`
+	ResourcesVpcConfig      access.VPCConfig    `json:"resourcesVpcConfig"`
 	RoleARN                 string              `json:"roleArn"`
 	Status                  string              `json:"status"`
 	Tags                    map[string]string   `json:"tags"`
@@ -129,15 +128,6 @@ type clusterIdentity struct {
 	OIDC struct {
 		Issuer string `json:"issuer"`
 	} `json:"oidc"`
-}
-type clusterVPC struct {
-	ClusterSecurityGroupID string   `json:"clusterSecurityGroupId"`
-	EndpointPrivateAccess  bool     `json:"endpointPrivateAccess"`
-	EndpointPublicAccess   bool     `json:"endpointPublicAccess"`
-	PublicAccessCIDRs      []string `json:"publicAccessCidrs"`
-	SecurityGroupIDs       []string `json:"securityGroupIds"`
-	SubnetIDs              []string `json:"subnetIds"`
-	VPCID                  string   `json:"vpcId"`
 }
 type clusterUpgrade struct {
 	SupportType string `json:"supportType"`
@@ -162,22 +152,16 @@ func clusterJSON(c *access.Cluster) clusterAnswer {
 		Logging:                 s.Logging,
 		Name:                    c.Name,
 		PlatformVersion:         s.PlatformVersion,
-		ResourcesVpcConfig: clusterVPC{
-			ClusterSecurityGroupID: s.VPC.ClusterSecurityGroupID,
-			EndpointPrivateAccess:  s.VPC.EndpointPrivateAccess,
-			EndpointPublicAccess:   s.VPC.EndpointPublicAccess,
-			PublicAccessCIDRs:      listOr(s.VPC.PublicAccessCIDRs),
-			SecurityGroupIDs:       listOr(s.VPC.SecurityGroupIDs),
-			SubnetIDs:              listOr(s.VPC.SubnetIDs),
-			VPCID:                  s.VPC.VPCID,
-		},
-		RoleARN:       s.RoleARN,
-		Status:        c.Status,
-		Tags:          strOr(c.Tags),
-		UpgradePolicy: clusterUpgrade{"EXTENDED"},
-		Version:       s.Version,
+		ResourcesVpcConfig:      s.VPC, // its members are the model's VpcConfigResponse
+		RoleARN:                 s.RoleARN,
+		Status:                  c.Status,
+		Tags:                    strOr(c.Tags),
+		UpgradePolicy:           clusterUpgrade{"EXTENDED"},
+		Version:                 s.Version,
 	}
 	d.Identity.OIDC.Issuer = s.OIDCIssuer
+	v := &d.ResourcesVpcConfig
+	v.SubnetIDs, v.SecurityGroupIDs, v.PublicAccessCIDRs = listOr(v.SubnetIDs), listOr(v.SecurityGroupIDs), listOr(v.PublicAccessCIDRs)
 	extra := false
 	for k := range s.Extra {
 		if clusterOutput.Members[k] != nil { // bootstrapSelfManagedAddons is request-only

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +26,9 @@ type op struct {
 	// next, when set, follows a response (paged listings): it returns the next request of the
 	// same worker, or nil to start over with make.
 	next func(body []byte) *http.Request
+	// wrk, when set, are pre-signed requests wrk replays for the same measurement (saturating
+	// runs only): the first of make's pool, or a listing's first page.
+	wrk []*signed
 }
 
 // result is one measurement.
@@ -39,6 +45,48 @@ type result struct {
 	P99         time.Duration
 	P999        time.Duration
 	Ratio       float64 // Throughput / ceiling throughput
+	// CPUPerOp is the CPU time (user and system) the server process used during the
+	// measurement divided by its successful operations: unlike throughput, it hardly depends
+	// on what else the machine runs. 0 when unknown.
+	CPUPerOp time.Duration
+}
+
+// procCPU is the CPU time process pid has used so far (Linux /proc); false when unknown.
+func procCPU(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name (which is in parentheses and may hold spaces): state is
+	// the first, utime and stime the 12th and 13th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(u+st) * time.Second / clockTicks, true
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on every Linux architecture Go
+// supports.
+const clockTicks = 100
+
+// withCPU runs measure and sets its result's CPUPerOp from process pid's CPU time.
+func withCPU(pid int, measure func() result) result {
+	c0, ok0 := procCPU(pid)
+	r := measure()
+	if c1, ok1 := procCPU(pid); ok0 && ok1 && c1 > c0 && r.Ops > 0 {
+		r.CPUPerOp = (c1 - c0) / time.Duration(r.Ops)
+	}
+	return r
 }
 
 func newClient(conc int) *http.Client {

@@ -45,6 +45,8 @@ type config struct {
 	quiet         bool
 	dsnOptions    string
 	writeConc     int
+	wrk           string        // the wrk binary; "" for the Go client only
+	wrkDuration   time.Duration // how long each wrk measurement runs (whole seconds)
 }
 
 func main() {
@@ -76,11 +78,24 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.writeConc, "write-concurrency", 0, "concurrency of the CreateAccessEntry and AssociateAccessPolicy measurements (default: -concurrency)")
 	fs.StringVar(&c.profileDir, "profile-dir", "", "start the server with --pprof-listen and save a CPU profile of every measurement here")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final table")
+	fs.StringVar(&c.wrk, "wrk", "wrk", "also measure the GET and webhook operations and the ceiling with this wrk binary (a light C client) and report both clients' figures; empty: the Go client only")
+	fs.DurationVar(&c.wrkDuration, "wrk-duration", 0, "how long each wrk measurement runs, rounded up to whole seconds (default: -duration)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	c.scenarios = splitList(scenarios)
 	c.serveArgs = strings.Fields(serveArgs)
+	if c.wrkDuration <= 0 {
+		c.wrkDuration = c.duration
+	}
+	if c.wrk != "" {
+		p, err := exec.LookPath(c.wrk)
+		if err != nil {
+			fmt.Fprintf(stderr, "eksaccess-bench: -wrk %s: %v (install wrk, or pass -wrk '' for the Go client only)\n", c.wrk, err)
+			return 2
+		}
+		c.wrk = p
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if c.dir == "" {

@@ -72,7 +72,7 @@ func pool(n int, f func(i int) *signed) []*signed {
 }
 
 func cycle(name string, p []*signed) op {
-	return op{name: name, make: func(i int) *http.Request { return p[i%len(p)].request() }, check: want200}
+	return op{name: name, make: func(i int) *http.Request { return p[i%len(p)].request() }, check: want200, wrk: p}
 }
 
 func once(name string, p []*signed) op {
@@ -91,11 +91,15 @@ func describeOp(base string, pick func(i int) (cluster, principal string)) op {
 	}))
 }
 
+func describeClusterOp(base string, pick func(i int) string) op {
+	return cycle("DescribeCluster", pool(4096, func(i int) *signed { return sign(base, "GET", "/clusters/"+pick(i), "", nil) }))
+}
+
 func listOp(base, cluster string) op {
-	first := func() *http.Request {
-		return sign(base, "GET", "/clusters/"+cluster+"/access-entries", "maxResults=100", nil).request()
+	first := func() *signed {
+		return sign(base, "GET", "/clusters/"+cluster+"/access-entries", "maxResults=100", nil)
 	}
-	return op{name: "ListAccessEntries (pages of 100)", make: func(int) *http.Request { return first() }, check: want200,
+	return op{name: "ListAccessEntries (pages of 100)", make: func(int) *http.Request { return first().request() }, check: want200, wrk: []*signed{first()},
 		next: func(body []byte) *http.Request {
 			var out struct {
 				NextToken string `json:"nextToken"`
@@ -163,7 +167,7 @@ func sarOp(base string, pick func(i int) (cluster string, entry int)) op {
 		}
 		return sar(base, cl, seedRole(e), fmt.Sprintf("team-%d", e%50))
 	})
-	return op{name: "SubjectAccessReview", make: func(i int) *http.Request { return p[i%len(p)].request() }, check: wantBody(`"allowed":true`)}
+	return op{name: "SubjectAccessReview", make: func(i int) *http.Request { return p[i%len(p)].request() }, check: wantBody(`"allowed":true`), wrk: p}
 }
 
 // report is the run's outcome.
@@ -171,8 +175,10 @@ type report struct {
 	machine  string
 	cfg      config
 	ceilings []result
-	rows     []row
-	notes    []string
+	// wrkCeilings are the ceilings measured by wrk, at the same points as ceilings.
+	wrkCeilings []result
+	rows        []row
+	notes       []string
 }
 
 type row struct {
@@ -181,29 +187,39 @@ type row struct {
 	// scenario and just after it (the machine's load drifts over a run).
 	ceil int
 	result
+	wrk *result // the same operation driven by wrk, when it was
 }
 
-func (r *report) rowCeiling(x row) float64 {
-	if x.ceil+1 < len(r.ceilings) {
-		return (r.ceilings[x.ceil].Throughput + r.ceilings[x.ceil+1].Throughput) / 2
+// rowCeiling is the mean of the ceilings (of one client) measured just before and after x's
+// scenario.
+func rowCeiling(ceilings []result, x row) float64 {
+	if x.ceil+1 < len(ceilings) {
+		return (ceilings[x.ceil].Throughput + ceilings[x.ceil+1].Throughput) / 2
 	}
-	return r.ceiling()
+	return meanCeiling(ceilings)
 }
 
-func (r *report) ceiling() float64 {
+func meanCeiling(ceilings []result) float64 {
 	var sum float64
-	for _, c := range r.ceilings {
+	for _, c := range ceilings {
 		sum += c.Throughput
 	}
-	if len(r.ceilings) == 0 {
+	if len(ceilings) == 0 {
 		return 0
 	}
-	return sum / float64(len(r.ceilings))
+	return sum / float64(len(ceilings))
 }
+
+func (r *report) ceiling() float64 { return meanCeiling(r.ceilings) }
 
 func (r *report) failed() bool {
 	for _, x := range r.rows {
-		if x.Errors > 0 || x.Ops == 0 {
+		if x.Errors > 0 || x.Ops == 0 || x.wrk != nil && (x.wrk.Errors > 0 || x.wrk.Ops == 0) {
+			return true
+		}
+	}
+	for _, c := range r.wrkCeilings {
+		if c.Errors > 0 || c.Ops == 0 {
 			return true
 		}
 	}
@@ -215,19 +231,32 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nmachine: %s\n", r.machine)
 	fmt.Fprintf(w, "concurrency %d, %s per measurement\n", r.cfg.concurrency, r.cfg.duration)
 	for i, c := range r.ceilings {
-		fmt.Fprintf(w, "ceiling run %d (trivial net/http JSON handler): %.0f/s p50 %s p99 %s\n", i+1, c.Throughput, ms(c.P50), ms(c.P99))
+		fmt.Fprintf(w, "ceiling run %d (trivial net/http JSON handler): %.0f/s p50 %s p99 %s, server CPU %s per request\n", i+1, c.Throughput, ms(c.P50), ms(c.P99), us(c.CPUPerOp))
 	}
-	fmt.Fprintf(w, "ceiling (mean): %.0f/s; each row's ratio is to the mean of the ceilings measured just before and after its scenario\n\n", ceil)
-	fmt.Fprintln(w, "| scenario | operation | conc | rate | ops | errors | throughput/s | ceiling/s | ratio to ceiling | p50 ms | p99 ms | p99.9 ms |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintf(w, "ceiling (mean): %.0f/s; each row's ratio is to the mean of the ceilings measured just before and after its scenario\n", ceil)
+	for i, c := range r.wrkCeilings {
+		fmt.Fprintf(w, "wrk ceiling run %d: %.0f/s p50 %s p99 %s, server CPU %s per request\n", i+1, c.Throughput, ms(c.P50), ms(c.P99), us(c.CPUPerOp))
+	}
+	if wc := meanCeiling(r.wrkCeilings); wc > 0 {
+		fmt.Fprintf(w, "wrk ceiling (mean): %.0f/s; the Go client reaches %.2f of it on the ceiling (the rest is the Go client's own cost on the shared CPUs)\n", wc, ceil/wc)
+		fmt.Fprintln(w, "wrk columns: the same pre-signed requests replayed by wrk (a listing: its first page only; a review: any 2xx counts), each ratio to wrk's own ceiling")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| scenario | operation | conc | rate | ops | errors | throughput/s | ceiling/s | ratio to ceiling | p50 ms | p99 ms | p99.9 ms | server CPU µs/op | wrk/s | wrk ceiling/s | wrk ratio | wrk p50 ms | wrk p99 ms | wrk server CPU µs/op |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, x := range r.rows {
 		rate := "max"
 		if x.Rate > 0 {
 			rate = fmt.Sprintf("%.0f/s", x.Rate)
 		}
-		rc := r.rowCeiling(x)
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %d | %.0f | %.0f | %.2f | %s | %s | %s |\n", x.scenario, x.Name, x.Concurrency, rate, x.Ops, x.Errors,
-			x.Throughput, rc, x.Throughput/rc, ms(x.P50), ms(x.P99), ms(x.P999))
+		rc := rowCeiling(r.ceilings, x)
+		wcols := "| | | | | |"
+		if x.wrk != nil {
+			wc := rowCeiling(r.wrkCeilings, x)
+			wcols = fmt.Sprintf("%.0f | %.0f | %.2f | %s | %s | %s |", x.wrk.Throughput, wc, x.wrk.Throughput/wc, ms(x.wrk.P50), ms(x.wrk.P99), us(x.wrk.CPUPerOp))
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s\n", x.scenario, x.Name, x.Concurrency, rate, x.Ops, x.Errors,
+			x.Throughput, rc, x.Throughput/rc, ms(x.P50), ms(x.P99), ms(x.P999), us(x.CPUPerOp), wcols)
 	}
 	fmt.Fprintln(w)
 	for _, n := range r.notes {
@@ -237,10 +266,21 @@ func (r *report) print(w io.Writer) {
 		if x.Errors > 0 {
 			fmt.Fprintf(w, "- %s %s: %d errors, first: %s\n", x.scenario, x.Name, x.Errors, x.FirstError)
 		}
+		if x.wrk != nil && x.wrk.Errors > 0 {
+			fmt.Fprintf(w, "- %s %s (wrk): %d errors: %s\n", x.scenario, x.Name, x.wrk.Errors, x.wrk.FirstError)
+		}
 	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/float64(time.Millisecond)) }
+
+// us renders a CPU time per request in microseconds; "?" when unknown.
+func us(d time.Duration) string {
+	if d <= 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0f", float64(d)/float64(time.Microsecond))
+}
 
 func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 	rep := &report{machine: machine(), cfg: c}
@@ -260,12 +300,31 @@ func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 		r.Header.Set("Content-Type", "application/json")
 		return r
 	}, check: want200}
+	var w *wrk
+	if c.wrk != "" {
+		w = &wrk{path: c.wrk, dir: c.dir}
+	}
+	wrkCeiling := []*signed{{method: "POST", url: ceilURL + "/", header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"name":"bench"}`)}}
+	var ceilErr error
 	measureCeiling := func() {
-		res := run(ctx, client, ceilingOp, c.concurrency, c.duration, 0)
+		pid := ceil.cmd.Process.Pid
+		res := withCPU(pid, func() result { return run(ctx, client, ceilingOp, c.concurrency, c.duration, 0) })
 		say("ceiling: %.0f/s (errors %d %s)", res.Throughput, res.Errors, res.FirstError)
 		rep.ceilings = append(rep.ceilings, res)
+		if w != nil {
+			var err error
+			wres := withCPU(pid, func() (r result) { r, err = w.run(ctx, "ceiling", wrkCeiling, c.concurrency, c.wrkDuration); return r })
+			if err != nil && ceilErr == nil {
+				ceilErr = err
+			}
+			say("wrk ceiling: %.0f/s (errors %d %s)", wres.Throughput, wres.Errors, wres.FirstError)
+			rep.wrkCeilings = append(rep.wrkCeilings, wres)
+		}
 	}
 	measureCeiling()
+	if ceilErr != nil {
+		return nil, ceilErr
+	}
 
 	identities := filepath.Join(c.dir, "identities.yaml")
 	if err := writeIdentities(identities, c.createRoles); err != nil {
@@ -275,7 +334,7 @@ func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 		if i > 0 {
 			measureCeiling()
 		}
-		if err := scenario(ctx, c, sc, identities, client, rep, say); err != nil {
+		if err := scenario(ctx, c, sc, identities, client, w, rep, say); err != nil {
 			return nil, fmt.Errorf("scenario %s: %w", sc, err)
 		}
 		if ctx.Err() != nil {
@@ -283,10 +342,13 @@ func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 		}
 	}
 	measureCeiling()
+	if ceilErr != nil {
+		return nil, ceilErr
+	}
 	return rep, nil
 }
 
-func scenario(ctx context.Context, c config, sc, identities string, client *http.Client, rep *report, say func(string, ...any)) error {
+func scenario(ctx context.Context, c config, sc, identities string, client *http.Client, w *wrk, rep *report, say func(string, ...any)) error {
 	dbPath := filepath.Join(c.dir, sc+".db")
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(dbPath + suffix)
@@ -337,17 +399,36 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 	say("%s: server up in %s", sc, startup.Round(time.Millisecond))
 	host := strings.TrimPrefix(base, "http://")
 
+	var wrkErr error
 	measureAt := func(o op, rate float64, conc int) result {
 		var stopProf func()
 		if pprofAddr != "" {
 			stopProf = profile(pprofAddr, filepath.Join(c.profileDir, sc+"-"+fileName(o.name)+".pprof"), c.duration)
 		}
-		res := run(ctx, client, o, conc, c.duration, rate)
+		pid := srv.cmd.Process.Pid
+		res := withCPU(pid, func() result { return run(ctx, client, o, conc, c.duration, rate) })
 		if stopProf != nil {
 			stopProf()
 		}
-		rep.rows = append(rep.rows, row{scenario: sc, ceil: len(rep.ceilings) - 1, result: res})
+		x := row{scenario: sc, ceil: len(rep.ceilings) - 1, result: res}
 		say("%s %s: %.0f/s p50 %s p99 %s errors %d %s", sc, res.Name, res.Throughput, ms(res.P50), ms(res.P99), res.Errors, res.FirstError)
+		if w != nil && o.wrk != nil && rate == 0 && wrkErr == nil {
+			if pprofAddr != "" {
+				stopProf = profile(pprofAddr, filepath.Join(c.profileDir, sc+"-"+fileName(o.name)+"-wrk.pprof"), c.wrkDuration)
+			}
+			var err error
+			wres := withCPU(pid, func() (r result) { r, err = w.run(ctx, o.name, o.wrk, conc, c.wrkDuration); return r })
+			if pprofAddr != "" {
+				stopProf()
+			}
+			if err != nil {
+				wrkErr = err
+			} else {
+				x.wrk = &wres
+				say("%s %s (wrk): %.0f/s p50 %s p99 %s errors %d %s", sc, o.name, wres.Throughput, ms(wres.P50), ms(wres.P99), wres.Errors, wres.FirstError)
+			}
+		}
+		rep.rows = append(rep.rows, x)
 		return res
 	}
 	measure := func(o op, rate float64) result { return measureAt(o, rate, c.concurrency) }
@@ -365,10 +446,11 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 			}
 			return "bench-10", seedRole(i%10 - 1)
 		}), 0)
+		measure(describeClusterOp(base, func(int) string { return "bench-10" }), 0)
 		measure(listOp(base, "bench-list"), 0)
 		tok := mintToken(host, "bench-10", time.Now(), 900)
 		measure(op{name: "TokenReview (cached token)", make: func(int) *http.Request { return tokenReview(base, "bench-10", tok).request() },
-			check: wantBody(`"authenticated":true`)}, 0)
+			check: wantBody(`"authenticated":true`), wrk: []*signed{tokenReview(base, "bench-10", tok)}}, 0)
 		toks := make([]string, c.tokens)
 		now := time.Now()
 		for i := range toks {
@@ -387,11 +469,13 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 		half := sarSmall()
 		half.name = "SubjectAccessReview at half the saturating rate"
 		measure(half, sat.Throughput/2)
-		measureAt(cycle("AssociateAccessPolicy", pool(4096, func(i int) *signed {
+		assoc := cycle("AssociateAccessPolicy", pool(4096, func(i int) *signed {
 			body, _ := json.Marshal(map[string]any{"policyArn": policyARN(seedPolicies[i%3]),
 				"accessScope": map[string]any{"type": "namespace", "namespaces": []string{fmt.Sprintf("ns-%d", i%7)}}})
 			return sign(base, "POST", "/clusters/bench-10/access-entries/"+escapeARN(seedRole(i%9))+"/access-policies", "", body)
-		})), 0, writeConc)
+		}))
+		assoc.wrk = nil // writes: the Go client only
+		measureAt(assoc, 0, writeConc)
 		n := c.createRoles * c.createCluster
 		measureAt(once("CreateAccessEntry", pool(n, func(i int) *signed {
 			body, _ := json.Marshal(map[string]any{"principalArn": fmt.Sprintf("arn:aws:iam::%s:role/cr-%d", account, i/c.createCluster),
@@ -405,11 +489,12 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 		measure(describeOp(base, func(int) (string, string) {
 			return fmt.Sprintf("bench-m-%04d", rng.IntN(c.manyClusters)), seedRole(rng.IntN(c.manyEntries - 1))
 		}), 0)
+		measure(describeClusterOp(base, func(int) string { return fmt.Sprintf("bench-m-%04d", rng.IntN(c.manyClusters)) }), 0)
 		measure(sarOp(base, func(int) (string, int) {
 			return fmt.Sprintf("bench-m-%04d", rng.IntN(c.manyClusters)), rng.IntN(c.manyEntries - 1)
 		}), 0)
 	}
-	return nil
+	return wrkErr
 }
 
 func fileName(s string) string {

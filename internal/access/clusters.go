@@ -167,7 +167,7 @@ func newCluster(c Caller, in CreateClusterInput, version, mode string, bootstrap
 // DescribeCluster returns a cluster.
 func (s *Service) DescribeCluster(ctx context.Context, c Caller, name string) (*Cluster, error) {
 	var out *Cluster
-	err := s.view(ctx, func(tx Tx) error {
+	err := s.viewOneStatement(ctx, func(tx Tx) error {
 		var err error
 		out, err = cluster(tx, c, name)
 		return err

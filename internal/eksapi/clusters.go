@@ -1,6 +1,8 @@
 package eksapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 	"strings"
 
@@ -34,7 +36,7 @@ func (a *API) createCluster(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"cluster": clusterJSON(c)}, nil
+	return clusterJSON(c), nil
 }
 
 // jsonFields returns the JSON member names of a struct type's fields.
@@ -54,7 +56,7 @@ func (a *API) describeCluster(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"cluster": clusterJSON(c)}, nil
+	return clusterJSON(c), nil
 }
 
 func (a *API) deleteCluster(r *request) (any, error) {
@@ -62,7 +64,7 @@ func (a *API) deleteCluster(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"cluster": clusterJSON(c)}, nil
+	return clusterJSON(c), nil
 }
 
 type listClustersOutput struct {
@@ -88,51 +90,106 @@ func (a *API) listClusters(r *request) (any, error) {
 	return listClustersOutput{Clusters: listOr(names), NextToken: r.token(next)}, nil
 }
 
+// clusterDoc is the Cluster structure of the EKS model as DescribeCluster, CreateCluster
+// and DeleteCluster answer it, encoded from this typed struct rather than through maps.
+type clusterDoc struct {
+	AccessConfig            clusterAccessConfig `json:"accessConfig"`
+	ARN                     string              `json:"arn"`
+	CertificateAuthority    clusterCA           `json:"certificateAuthority"`
+	ClientRequestToken      string              `json:"clientRequestToken,omitempty"`
+	CreatedAt               epoch               `json:"createdAt"`
+	Endpoint                string              `json:"endpoint"`
+	Health                  clusterHealth       `json:"health"`
+	Identity                clusterIdentity     `json:"identity"`
+	KubernetesNetworkConfig map[string]any      `json:"kubernetesNetworkConfig,omitempty"`
+	Logging                 map[string]any      `json:"logging,omitempty"`
+	Name                    string              `json:"name"`
+	PlatformVersion         string              `json:"platformVersion"`
+	ResourcesVpcConfig      access.VPCConfig    `json:"resourcesVpcConfig"`
+	RoleARN                 string              `json:"roleArn"`
+	Status                  string              `json:"status"`
+	Tags                    map[string]string   `json:"tags"`
+	UpgradePolicy           clusterUpgrade      `json:"upgradePolicy"`
+	Version                 string              `json:"version"`
+}
+
+// Real DescribeCluster returns only authenticationMode in accessConfig, though the model also
+// has bootstrapClusterCreatorAdminPermissions.
+type clusterAccessConfig struct {
+	AuthenticationMode string `json:"authenticationMode"`
+}
+type clusterCA struct {
+	Data string `json:"data"`
+}
+type clusterHealth struct {
+	Issues []struct{} `json:"issues"`
+}
+type clusterIdentity struct {
+	OIDC struct {
+		Issuer string `json:"issuer"`
+	} `json:"oidc"`
+}
+type clusterUpgrade struct {
+	SupportType string `json:"supportType"`
+}
+
+type clusterAnswer struct {
+	Cluster any `json:"cluster"` // clusterDoc, or map[string]any with the spec's extra members
+}
+
 // clusterJSON renders the Cluster structure of the EKS model.
-func clusterJSON(c *access.Cluster) map[string]any {
+func clusterJSON(c *access.Cluster) clusterAnswer {
 	s := c.Spec
-	out := map[string]any{
-		"name":            c.Name,
-		"arn":             c.ARN,
-		"createdAt":       epoch(c.CreatedAt),
-		"version":         s.Version,
-		"endpoint":        s.Endpoint,
-		"roleArn":         s.RoleARN,
-		"status":          c.Status,
-		"platformVersion": s.PlatformVersion,
-		"tags":            strOr(c.Tags),
-		"resourcesVpcConfig": map[string]any{
-			"subnetIds":              listOr(s.VPC.SubnetIDs),
-			"securityGroupIds":       listOr(s.VPC.SecurityGroupIDs),
-			"clusterSecurityGroupId": s.VPC.ClusterSecurityGroupID,
-			"vpcId":                  s.VPC.VPCID,
-			"endpointPublicAccess":   s.VPC.EndpointPublicAccess,
-			"endpointPrivateAccess":  s.VPC.EndpointPrivateAccess,
-			"publicAccessCidrs":      listOr(s.VPC.PublicAccessCIDRs),
-		},
-		"identity":             map[string]any{"oidc": map[string]any{"issuer": s.OIDCIssuer}},
-		"certificateAuthority": map[string]any{"data": s.CertificateAuthority},
-		"health":               map[string]any{"issues": []any{}},
-		// Real DescribeCluster returns only authenticationMode here, though the model also
-		// has bootstrapClusterCreatorAdminPermissions.
-		"accessConfig":  map[string]any{"authenticationMode": c.AuthenticationMode},
-		"upgradePolicy": map[string]any{"supportType": "EXTENDED"},
+	d := clusterDoc{
+		AccessConfig:            clusterAccessConfig{c.AuthenticationMode},
+		ARN:                     c.ARN,
+		CertificateAuthority:    clusterCA{s.CertificateAuthority},
+		ClientRequestToken:      s.ClientRequestToken,
+		CreatedAt:               epoch(c.CreatedAt),
+		Endpoint:                s.Endpoint,
+		Health:                  clusterHealth{Issues: []struct{}{}},
+		KubernetesNetworkConfig: s.KubernetesNetwork,
+		Logging:                 s.Logging,
+		Name:                    c.Name,
+		PlatformVersion:         s.PlatformVersion,
+		ResourcesVpcConfig:      s.VPC, // its members are the model's VpcConfigResponse
+		RoleARN:                 s.RoleARN,
+		Status:                  c.Status,
+		Tags:                    strOr(c.Tags),
+		UpgradePolicy:           clusterUpgrade{"EXTENDED"},
+		Version:                 s.Version,
 	}
-	if s.KubernetesNetwork != nil {
-		out["kubernetesNetworkConfig"] = s.KubernetesNetwork
+	d.Identity.OIDC.Issuer = s.OIDCIssuer
+	v := &d.ResourcesVpcConfig
+	v.SubnetIDs, v.SecurityGroupIDs, v.PublicAccessCIDRs = listOr(v.SubnetIDs), listOr(v.SecurityGroupIDs), listOr(v.PublicAccessCIDRs)
+	extra := false
+	for k := range s.Extra {
+		if clusterOutput.Members[k] != nil { // bootstrapSelfManagedAddons is request-only
+			extra = true
+			break
+		}
 	}
-	if s.Logging != nil {
-		out["logging"] = s.Logging
+	if !extra {
+		return clusterAnswer{d}
 	}
-	if s.ClientRequestToken != "" {
-		out["clientRequestToken"] = s.ClientRequestToken
+	// The spec's other model members (encryptionConfig, deletionProtection, a sent
+	// upgradePolicy...) are echoed back, overriding the defaults above.
+	out := map[string]any{}
+	b, err := json.Marshal(d)
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber() // createdAt stays the number it was
+		err = dec.Decode(&out)
+	}
+	if err != nil {
+		panic(err) // a struct of strings, numbers and decoded JSON always round-trips
 	}
 	for k, v := range s.Extra {
-		if clusterOutput.Members[k] != nil { // bootstrapSelfManagedAddons is request-only
+		if clusterOutput.Members[k] != nil {
 			out[k] = v
 		}
 	}
-	return out
+	return clusterAnswer{out}
 }
 
 var clusterOutput = model.EKS().Shapes["Cluster"]

@@ -28,19 +28,15 @@ import (
 // checked members.
 func (a *API) validate(r *request) error {
 	m := model.EKS()
-	op := m.Op(r.Op)
+	op := inputs()[r.Op]
 	if op == nil {
 		return nil
 	}
-	in := m.Shape(op.Input)
-	c := checker{m: m, code: op.ValidationError()}
-	doc := map[string]any{}
-	hasBody := false
-	for name, ref := range in.Members {
-		if ref.Location == "" {
-			hasBody = true
-		}
-		v, err := c.fromRequest(r, name, ref)
+	in, hasBody := op.shape, op.hasBody
+	c := checker{m: m, code: op.code}
+	doc := make(map[string]any, len(op.located))
+	for _, name := range op.located {
+		v, err := c.fromRequest(r, name, in.Members[name])
 		if err != nil {
 			return err
 		}
@@ -84,6 +80,32 @@ func (a *API) validate(r *request) error {
 	}
 	return nil
 }
+
+// opInput is what validate needs of an operation's input, worked out once from the model.
+type opInput struct {
+	shape   *model.Shape
+	located []string // the path and query-string members
+	hasBody bool     // the input has members in the JSON body
+	code    string   // the exception for a constraint violation
+}
+
+// inputs are the operations' opInputs by operation name.
+var inputs = sync.OnceValue(func() map[string]*opInput {
+	m := model.EKS()
+	out := map[string]*opInput{}
+	for name, op := range m.Operations {
+		in := &opInput{shape: m.Shape(op.Input), code: op.ValidationError()}
+		for _, member := range slices.Sorted(maps.Keys(in.shape.Members)) {
+			if in.shape.Members[member].Location == "" {
+				in.hasBody = true
+			} else {
+				in.located = append(in.located, member)
+			}
+		}
+		out[name] = in
+	}
+	return out
+})
 
 // fromRequest reads a path or query-string member as the JSON value its shape takes; nil
 // when the request lacks it. Body members are read by validate.

@@ -64,3 +64,19 @@ func BenchmarkValidateCreateCluster(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValidateDescribeAccessEntry is the model validation of a bodiless GET: its path
+// members only.
+func BenchmarkValidateDescribeAccessEntry(b *testing.B) {
+	a := &API{}
+	hr := httptest.NewRequest("GET", "/clusters/bench/access-entries/arn%3Aaws%3Aiam%3A%3A012345678910%3Arole%2Fteam%2Fmy-role", nil)
+	hr.SetPathValue("name", "bench")
+	hr.SetPathValue("principalArn", "arn:aws:iam::012345678910:role/team/my-role")
+	b.ReportAllocs()
+	for b.Loop() {
+		r := &request{Request: hr, Op: "DescribeAccessEntry"}
+		if err := a.validate(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -290,3 +290,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 
 // Wait blocks until the server stops serving on its own (a listener failure).
 func (s *Server) Wait() <-chan error { return s.done }
+
+// Handler is the server's HTTP handler (every route, with its middleware), for in-process
+// benchmarks that leave the network out.
+func (s *Server) Handler() http.Handler { return s.http.Handler }

@@ -64,7 +64,7 @@ const (
 )
 
 // startSigV4 runs a server in sigv4 mode over the identities above.
-func startSigV4(t *testing.T) *testutil.Server {
+func startSigV4(t testing.TB) *testutil.Server {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	if err := os.WriteFile(path, []byte(sigv4Identities), 0o600); err != nil {
@@ -96,7 +96,7 @@ func stsAs(s *testutil.Server, key, secret, token string, opts ...func(*sts.Opti
 	return sts.NewFromConfig(cfgFor(s, key, secret, token), opts...)
 }
 
-func createCluster(t *testing.T, c *eks.Client, name string) {
+func createCluster(t testing.TB, c *eks.Client, name string) {
 	t.Helper()
 	_, err := c.CreateCluster(testutil.Ctx(t), &eks.CreateClusterInput{
 		Name: aws.String(name), RoleArn: aws.String("arn:aws:iam::012345678910:role/eks"),

@@ -105,14 +105,16 @@ func (r Reads) GetClusterSummary(key access.ClusterKey) (*access.Cluster, error)
 }
 
 func (r Reads) GetClusterEntry(key access.ClusterKey, principalARN string) (*access.Cluster, *access.AccessEntry, error) {
-	var c access.Cluster
+	// The key's columns are not selected (the WHERE clause equals them): every column costs the
+	// driver a name and type lookup per query.
+	c := access.Cluster{Account: key.Account, Region: key.Region, Name: key.Name}
 	var principal, arn, typ, username, groups, tags, principalID sql.NullString
 	var created, modified sql.NullInt64
-	err := r.Q.QueryRow(`SELECT c.id, c.account, c.region, c.name, c.arn, c.status, c.auth_mode, c.bootstrap_admin, c.created_at, c.revision,
+	err := r.Q.QueryRow(`SELECT c.id, c.arn, c.status, c.auth_mode, c.bootstrap_admin, c.created_at, c.revision,
  e.principal_arn, e.arn, e.type, e.username, e.groups_json, e.tags, e.created_at, e.modified_at, e.principal_id
  FROM clusters c LEFT JOIN access_entries e ON e.cluster_id = c.id AND e.principal_arn = ?
  WHERE c.account = ? AND c.region = ? AND c.name = ?`, principalARN, key.Account, key.Region, key.Name).
-		Scan(&c.ID, &c.Account, &c.Region, &c.Name, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision,
+		Scan(&c.ID, &c.ARN, &c.Status, &c.AuthenticationMode, &c.BootstrapAdmin, &c.CreatedAt, &c.Revision,
 			&principal, &arn, &typ, &username, &groups, &tags, &created, &modified, &principalID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, access.ErrNotFound
@@ -125,10 +127,10 @@ func (r Reads) GetClusterEntry(key access.ClusterKey, principalARN string) (*acc
 	}
 	e := access.AccessEntry{ClusterID: c.ID, ClusterName: c.Name, PrincipalARN: principal.String, ARN: arn.String, Type: typ.String,
 		Username: username.String, CreatedAt: access.Millis(created.Int64), ModifiedAt: access.Millis(modified.Int64), PrincipalID: principalID.String}
-	if err := json.Unmarshal([]byte(groups.String), &e.KubernetesGroups); err != nil {
+	if err := stringsCache.decode(groups.String, &e.KubernetesGroups); err != nil {
 		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
 	}
-	if err := json.Unmarshal([]byte(tags.String), &e.Tags); err != nil {
+	if err := tagsCache.decode(tags.String, &e.Tags); err != nil {
 		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
 	}
 	return &c, &e, nil
@@ -145,10 +147,10 @@ func scanCluster(row Scanner) (*access.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+	if err := tagsCache.decode(tags, &c.Tags); err != nil {
 		return nil, fmt.Errorf("cluster %s tags: %w", c.Name, err)
 	}
-	if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
+	if err := specCache.decode(spec, &c.Spec); err != nil {
 		return nil, fmt.Errorf("cluster %s spec: %w", c.Name, err)
 	}
 	return &c, nil
@@ -165,10 +167,10 @@ func scanEntry(row Scanner) (*access.AccessEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+	if err := stringsCache.decode(groups, &e.KubernetesGroups); err != nil {
 		return nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
 	}
-	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+	if err := tagsCache.decode(tags, &e.Tags); err != nil {
 		return nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
 	}
 	return &e, nil
@@ -217,7 +219,7 @@ func (r Reads) GetEntryAccess(key access.EntryKey) (*access.AccessEntry, []acces
 		}
 		a := access.Association{ClusterID: e.ClusterID, PrincipalARN: e.PrincipalARN, PolicyARN: policyARN.String, ScopeType: scope.String,
 			AssociatedAt: access.Millis(associated.Int64), ModifiedAt: access.Millis(modified.Int64)}
-		if err := json.Unmarshal([]byte(ns.String), &a.Namespaces); err != nil {
+		if err := stringsCache.decode(ns.String, &a.Namespaces); err != nil {
 			return nil, nil, err
 		}
 		as = append(as, a)
@@ -228,10 +230,10 @@ func (r Reads) GetEntryAccess(key access.EntryKey) (*access.AccessEntry, []acces
 	if !found {
 		return nil, nil, access.ErrNotFound
 	}
-	if err := json.Unmarshal([]byte(groups), &e.KubernetesGroups); err != nil {
+	if err := stringsCache.decode(groups, &e.KubernetesGroups); err != nil {
 		return nil, nil, fmt.Errorf("entry %s groups: %w", e.PrincipalARN, err)
 	}
-	if err := json.Unmarshal([]byte(tags), &e.Tags); err != nil {
+	if err := tagsCache.decode(tags, &e.Tags); err != nil {
 		return nil, nil, fmt.Errorf("entry %s tags: %w", e.PrincipalARN, err)
 	}
 	return &e, as, nil
@@ -251,7 +253,7 @@ func scanAssociations(rows *sql.Rows, err error) ([]access.Association, error) {
 		if err := rows.Scan(&a.ClusterID, &a.PrincipalARN, &a.PolicyARN, &a.ScopeType, &ns, &a.AssociatedAt, &a.ModifiedAt); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(ns), &a.Namespaces); err != nil {
+		if err := stringsCache.decode(ns, &a.Namespaces); err != nil {
 			return nil, err
 		}
 		out = append(out, a)

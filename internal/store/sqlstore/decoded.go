@@ -1,0 +1,94 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/eksaccess/eksaccess/internal/access"
+)
+
+// A read decodes the same stored JSON texts again and again (a cluster's spec on every
+// DescribeCluster, an entry's groups and tags on every DescribeAccessEntry). decodeCache keeps
+// the values decoded from recent texts, keyed by the text itself: the same text always decodes
+// to the same value, so an entry never goes stale, and no write needs to invalidate it. Every
+// caller gets its own copy (clone), which it may change.
+type decodeCache[T any] struct {
+	mu    sync.Mutex
+	max   int
+	m     map[string]T
+	clone func(T) T
+}
+
+func newDecodeCache[T any](max int, clone func(T) T) *decodeCache[T] {
+	return &decodeCache[T]{max: max, m: map[string]T{}, clone: clone}
+}
+
+// decode unmarshals text into *dst as json.Unmarshal does, from the cache when it can.
+func (d *decodeCache[T]) decode(text string, dst *T) error {
+	d.mu.Lock()
+	v, ok := d.m[text]
+	d.mu.Unlock()
+	if ok {
+		*dst = d.clone(v)
+		return nil
+	}
+	var out T
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	if len(d.m) >= d.max {
+		clear(d.m) // bounded: start over rather than keep texts no read asks for
+	}
+	d.m[text] = d.clone(out)
+	d.mu.Unlock()
+	*dst = out
+	return nil
+}
+
+var (
+	specCache    = newDecodeCache(1024, cloneSpec)
+	tagsCache    = newDecodeCache(4096, maps.Clone[map[string]string])
+	stringsCache = newDecodeCache(4096, slices.Clone[[]string])
+)
+
+func cloneSpec(s access.ClusterSpec) access.ClusterSpec {
+	s.VPC.SubnetIDs = slices.Clone(s.VPC.SubnetIDs)
+	s.VPC.SecurityGroupIDs = slices.Clone(s.VPC.SecurityGroupIDs)
+	s.VPC.PublicAccessCIDRs = slices.Clone(s.VPC.PublicAccessCIDRs)
+	s.KubernetesNetwork = cloneObject(s.KubernetesNetwork)
+	s.Logging = cloneObject(s.Logging)
+	s.Extra = cloneObject(s.Extra)
+	return s
+}
+
+// cloneObject deep-copies a decoded JSON object (nil stays nil).
+func cloneObject(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return cloneObject(x)
+	case []any:
+		if x == nil {
+			return x
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	}
+	return v // strings, numbers, booleans, nil: immutable
+}

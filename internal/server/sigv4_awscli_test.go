@@ -11,23 +11,23 @@ import (
 	"github.com/eksaccess/eksaccess/internal/testutil"
 )
 
-// readmeIdentities extracts the identities example that README ships.
+// readmeIdentities extracts the identities example that docs/identities.md ships.
 func readmeIdentities(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../docs/identities.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(b), "<!-- identities-example")
 	if !ok {
-		t.Fatal("README has no identities example")
+		t.Fatal("docs/identities.md has no identities example")
 	}
 	_, rest, _ = strings.Cut(rest, "```yaml\n")
 	yaml, _, _ := strings.Cut(rest, "```")
 	return yaml
 }
 
-// TestSigV4AWSCLI runs the installed aws-cli with a profile from README's identities example.
+// TestSigV4AWSCLI runs the installed aws-cli with a profile from the identities example of docs/identities.md.
 func TestSigV4AWSCLI(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "identities.yaml")

@@ -23,9 +23,13 @@ if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   exit 1
 fi
 
+case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac
+
+# as_pg runs a command as the postgres user when root, from / : the postgres user may not be
+# able to read the caller's directory (PostgreSQL would warn "could not change directory").
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

@@ -160,6 +160,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// A log reader that went away (Ctrl-C on `eksaccess serve | tee log` ends tee first) must
+	// not kill the server mid-shutdown by SIGPIPE, before it closes the database.
+	signal.Ignore(syscall.SIGPIPE)
 	srv, err := server.Start(ctx, server.Config{Listen: *listen, Database: *database, Auth: *auth, Identities: *identities, Logger: log, UpdateDuration: updateEvery,
 		TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, ClientCAFile: *clientCA, EndpointHosts: splitList(*endpointHosts), STSForwardHosts: splitList(*stsForward),
 		OIDCCAFile: *oidcCA, AWSAuthSources: splitList(*awsAuth), AllowAnyHost: *openListenAny, Activity: act.config()})

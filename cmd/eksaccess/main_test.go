@@ -125,6 +125,7 @@ func eksClient(url string) *eks.Client {
 }
 
 func TestVersionAndUsage(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binary, "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "eksaccess ") {
 		t.Fatalf("version: %v %q", err, out)
@@ -136,6 +137,7 @@ func TestVersionAndUsage(t *testing.T) {
 }
 
 func TestOpenModeRefusesNonLoopback(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(binary, "serve", "--listen", "0.0.0.0:0", "--database", "sqlite://"+filepath.Join(t.TempDir(), "x.db"))
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "may listen only on a loopback address") {
@@ -145,6 +147,7 @@ func TestOpenModeRefusesNonLoopback(t *testing.T) {
 
 // --pprof-listen serves profiles on loopback only, and on its own listener.
 func TestPprofListen(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binary, "serve", "--pprof-listen", "0.0.0.0:0", "--database", "sqlite://"+filepath.Join(t.TempDir(), "x.db")).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "profiles are served on a loopback address only") {
 		t.Fatalf("want refusal, got %v: %s", err, out)
@@ -153,6 +156,7 @@ func TestPprofListen(t *testing.T) {
 
 // The state survives a restart: create, stop (SIGTERM), start on the same database, describe.
 func TestRestartKeepsState(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite://" + filepath.Join(dir, "state.db")
 	p := serve(t, dir, []string{"EKSACCESS_DATABASE=" + db})
@@ -196,6 +200,7 @@ func TestRestartKeepsState(t *testing.T) {
 // The README's example, with the installed aws-cli, against `eksaccess serve` on its default
 // database in the working directory; the output has the shape of the AWS API reference examples.
 func TestAWSCLIReadmeExample(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := serve(t, dir, nil)
 	if _, err := os.Stat(filepath.Join(dir, "eksaccess.db")); err != nil {
@@ -251,6 +256,7 @@ func TestAWSCLIReadmeExample(t *testing.T) {
 // `eksaccess cluster attach` makes DescribeCluster return the Kubernetes endpoint and CA, and
 // `aws eks update-kubeconfig` writes a kubeconfig for them with an `aws eks get-token` user.
 func TestClusterAttachAndUpdateKubeconfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite://" + filepath.Join(dir, "state.db")
 	p := serve(t, dir, []string{"EKSACCESS_DATABASE=" + db})

@@ -51,6 +51,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/eksaccess/eksaccess/internal/testutil"
 )
 
 const (
@@ -183,7 +184,7 @@ func TestMain(m *testing.M) {
 func system(t *testing.T) *env {
 	t.Helper()
 	if os.Getenv("EKSACCESS_E2E") != "1" {
-		t.Skip("end-to-end test against a real kube-apiserver: set EKSACCESS_E2E=1 (see hack/e2e.sh)")
+		testutil.SkipVisibly(t, "end-to-end test against a real kube-apiserver: set EKSACCESS_E2E=1 (run: bash hack/e2e.sh)")
 	}
 	setupOnce.Do(func() { theEnv, setupErr = setup() })
 	if setupErr != nil {

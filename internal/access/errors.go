@@ -90,7 +90,7 @@ func InvalidParameter(format string, args ...any) *Error {
 }
 
 // Every EKS error message lives below, once. Messages marked "chosen" are ours where AWS's
-// wording is not public (see the README's list of choices).
+// wording is not public (see the list of choices in docs/reference.md).
 
 func errClusterNotFound(name string) *Error {
 	return newErrorf(CodeResourceNotFound, "No cluster found for name: %s.", name).withCluster(name)

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"github.com/eksaccess/eksaccess/internal/yamldoc"
 )
 
 // File is the identities file (YAML or JSON): accounts with their IAM users and roles.
@@ -98,23 +98,27 @@ type key struct {
 func LoadFile(path string) (*Directory, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("identities file: %w", err)
 	}
-	d, err := ParseFile(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return d, nil
+	return parseFile(path, b)
 }
 
-// ParseFile parses and validates an identities file. Errors name the offending field, such as
-// `accounts[0].users[1].accessKeys[0].id`.
-func ParseFile(b []byte) (*Directory, error) {
-	var f File
-	if err := yaml.UnmarshalStrict(b, &f); err != nil {
-		return nil, fmt.Errorf("identities file: %v", err)
+// ParseFile parses and validates an identities file. Errors give the line and name the
+// offending field, such as `line 12: accounts[0].users[1].accessKeys[0].id: …`; unknown
+// fields are errors.
+func ParseFile(b []byte) (*Directory, error) { return parseFile("", b) }
+
+func parseFile(name string, b []byte) (*Directory, error) {
+	doc, err := yamldoc.Parse(name, b)
+	if err != nil {
+		return nil, err
 	}
-	return Build(&f)
+	var f File
+	if err := doc.Decode(&f, true); err != nil {
+		return nil, err
+	}
+	d, err := Build(&f)
+	return d, doc.Locate(err)
 }
 
 // Build validates f and makes its Directory.

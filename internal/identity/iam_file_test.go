@@ -59,3 +59,24 @@ func TestParseFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// Errors give the file, the line and the field path, and speak of YAML, not JSON.
+func TestLoadFileErrorPositions(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/identities.yaml"
+	for _, tc := range []struct{ yaml, want string }{
+		{"accounts:\n  - id: \"012345678910\"\n    users:\n      - name: a\n      - name: b\n        accesKeys: []\n", ":6: accounts[0].users[1].accesKeys: unknown field (did you mean accessKeys?)"},
+		{"accounts:\n  - id: \"012345678910\"\n    roles:\n      - name: r\n        maxSessionDuration: 60\n", ":5: accounts[0].roles[0].maxSessionDuration: 60 is not within 3600–43200 seconds"},
+		{"accounts:\n  - id: \"012345678910\"\n    users:\n      - name: a\n        policies:\n          - Version: \"2012-10-17\"\n            Statement:\n              - {Effect: Allow, Action: \"*\", Resource: \"*\"}\n              - Effect: Maybe\n", ":9: accounts[0].users[0].policies[0].Statement[1].Effect: must be \"Allow\" or \"Deny\""},
+		{"accounts:\n  - id: \"012345678910\"\n    roles: [{name: r, maxSessionDuration: long}]\n", `:3: accounts[0].roles[0].maxSessionDuration: want an integer, not "long"`},
+		{"accounts:\n  - id: [\n", ":2: not valid YAML"},
+	} {
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadFile(path)
+		if err == nil || !strings.HasPrefix(err.Error(), path+tc.want) || strings.Contains(err.Error(), "JSON") {
+			t.Errorf("%s: got %v, want %q", tc.yaml, err, path+tc.want)
+		}
+	}
+}

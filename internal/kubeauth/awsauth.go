@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/yamldoc"
 	"github.com/prometheus/client_golang/prometheus"
-	"sigs.k8s.io/yaml"
 )
 
 // The aws-auth ConfigMap (kube-system/aws-auth) maps IAM principals in clusters whose
@@ -52,7 +52,13 @@ var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
 
 // ParseAWSAuth parses the data of an aws-auth ConfigMap. Any error makes the whole ConfigMap
 // invalid: a half-read mapping could drop a principal's groups while keeping its username.
+// Errors give the line within the data key and the field path (`line 3: mapRoles[1].rolearn: …`).
 func ParseAWSAuth(data map[string]string) (*AWSAuthMap, error) {
+	return parseAWSAuth(data, func(key, raw string) (*yamldoc.Doc, error) { return yamldoc.Parse("", []byte(raw)) })
+}
+
+// parseAWSAuth parses data; doc parses the YAML document of one data key.
+func parseAWSAuth(data map[string]string, doc func(key, raw string) (*yamldoc.Doc, error)) (*AWSAuthMap, error) {
 	m := &AWSAuthMap{principals: map[string]awsAuthMapping{}, accounts: map[string]bool{}}
 	var errs []error
 	for _, key := range []string{"mapRoles", "mapUsers"} {
@@ -60,9 +66,13 @@ func ParseAWSAuth(data map[string]string) (*AWSAuthMap, error) {
 		if skippable(raw) {
 			continue
 		}
+		d, err := doc(key, raw)
 		var items []awsAuthItem
-		if err := yaml.Unmarshal([]byte(raw), &items); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %v", key, err))
+		if err == nil {
+			err = d.Decode(&items, false) // aws-iam-authenticator ignores unknown keys too
+		}
+		if err != nil {
+			errs = append(errs, prefixPath(key, err))
 			continue
 		}
 		for i, it := range items {
@@ -72,20 +82,24 @@ func ParseAWSAuth(data map[string]string) (*AWSAuthMap, error) {
 			}
 			p, ok := access.ParsePrincipalARN(strings.TrimSpace(arn))
 			if !ok || p.Kind != kind {
-				errs = append(errs, fmt.Errorf("%s[%d].%s: %q is not an IAM %s ARN", key, i, field, arn, kind))
+				errs = append(errs, &yamldoc.Error{File: d.File(), Line: d.Line(fmt.Sprintf("[%d].%s", i, field)), Path: fmt.Sprintf("%s[%d].%s", key, i, field), Msg: fmt.Sprintf("%q is not an IAM %s ARN", arn, kind)})
 				continue
 			}
 			m.principals[strings.ToLower(p.PathlessARN())] = awsAuthMapping{Username: it.Username, Groups: it.Groups}
 		}
 	}
 	if raw := data["mapAccounts"]; !skippable(raw) {
+		d, err := doc("mapAccounts", raw)
 		var accounts []string
-		if err := yaml.Unmarshal([]byte(raw), &accounts); err != nil {
-			errs = append(errs, fmt.Errorf("mapAccounts: %v", err))
+		if err == nil {
+			err = d.Decode(&accounts, false)
+		}
+		if err != nil {
+			errs = append(errs, prefixPath("mapAccounts", err))
 		}
 		for i, a := range accounts {
 			if !accountIDRe.MatchString(a) {
-				errs = append(errs, fmt.Errorf("mapAccounts[%d]: %q is not a 12-digit account id", i, a))
+				errs = append(errs, &yamldoc.Error{File: d.File(), Line: d.Line(fmt.Sprintf("[%d]", i)), Path: fmt.Sprintf("mapAccounts[%d]", i), Msg: fmt.Sprintf("%q is not a 12-digit account id", a)})
 				continue
 			}
 			m.accounts[a] = true
@@ -97,6 +111,17 @@ func ParseAWSAuth(data map[string]string) (*AWSAuthMap, error) {
 	return m, nil
 }
 
+// prefixPath puts the data key in front of the field path of an error of its document.
+func prefixPath(key string, err error) error {
+	var e *yamldoc.Error
+	if !errors.As(err, &e) {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	c := *e
+	c.Path = key + c.Path
+	return &c
+}
+
 func skippable(s string) bool {
 	s = strings.TrimSpace(s)
 	return s == "" || s == `""` || s == "``"
@@ -104,25 +129,33 @@ func skippable(s string) bool {
 
 // ParseAWSAuthManifest parses a ConfigMap manifest (YAML or JSON, as `kubectl get configmap
 // aws-auth -o yaml` prints it), or a bare map of mapRoles/mapUsers/mapAccounts.
-func ParseAWSAuthManifest(b []byte) (*AWSAuthMap, error) {
+func ParseAWSAuthManifest(b []byte) (*AWSAuthMap, error) { return ParseAWSAuthFile("", b) }
+
+// ParseAWSAuthFile is ParseAWSAuthManifest for the file named file: errors give its name and
+// their line in it (`aws-auth.yaml:14: mapRoles[1].rolearn: …`).
+func ParseAWSAuthFile(file string, b []byte) (*AWSAuthMap, error) {
+	doc, err := yamldoc.Parse(file, b)
+	if err != nil {
+		return nil, err
+	}
 	var cm struct {
 		Kind string            `json:"kind"`
 		Data map[string]string `json:"data"`
 	}
-	if err := yaml.Unmarshal(b, &cm); err != nil {
-		return nil, fmt.Errorf("not a ConfigMap manifest: %v", err)
+	if err := doc.Decode(&cm, false); err != nil {
+		return nil, err
 	}
 	if cm.Kind != "" && cm.Kind != "ConfigMap" {
-		return nil, fmt.Errorf("kind %q: want a ConfigMap", cm.Kind)
+		return nil, doc.Locate(fmt.Errorf("kind: %q: want a ConfigMap", cm.Kind))
 	}
+	prefix := "data."
 	if cm.Kind == "" && cm.Data == nil {
-		var bare map[string]string
-		if err := yaml.Unmarshal(b, &bare); err != nil {
-			return nil, fmt.Errorf("neither a ConfigMap manifest nor a map of mapRoles/mapUsers/mapAccounts: %v", err)
+		prefix = ""
+		if err := doc.Decode(&cm.Data, false); err != nil {
+			return nil, fmt.Errorf("neither a ConfigMap manifest nor a map of mapRoles/mapUsers/mapAccounts: %w", err)
 		}
-		return ParseAWSAuth(bare)
 	}
-	return ParseAWSAuth(cm.Data)
+	return parseAWSAuth(cm.Data, func(key, raw string) (*yamldoc.Doc, error) { return doc.Embedded(prefix+key, []byte(raw)) })
 }
 
 // lookup finds the mapping of a principal (path-less canonical ARN) of account.

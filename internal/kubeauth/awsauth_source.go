@@ -72,7 +72,7 @@ func (src AWSAuthSource) runFile(ctx context.Context, a *AWSAuth, log *slog.Logg
 			return nil
 		}
 		last = b
-		m, err := ParseAWSAuthManifest(b)
+		m, err := ParseAWSAuthFile(src.Path, b)
 		if err != nil {
 			a.Invalid(src.Cluster, err)
 			return err
@@ -82,7 +82,7 @@ func (src AWSAuthSource) runFile(ctx context.Context, a *AWSAuth, log *slog.Logg
 		return nil
 	}
 	if err := read(); err != nil {
-		return fmt.Errorf("aws-auth file %s of %s: %w", src.Path, clusterLabel(src.Cluster), err)
+		return fmt.Errorf("aws-auth of %s: %w", clusterLabel(src.Cluster), err) // err names the file
 	}
 	go func() {
 		t := time.NewTicker(interval)

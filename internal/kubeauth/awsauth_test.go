@@ -68,3 +68,31 @@ func TestParseAWSAuthManifestAndSource(t *testing.T) {
 		}
 	}
 }
+
+// Errors of an aws-auth file give the file, the line in it and the field path, also for the
+// YAML documents embedded in the ConfigMap's data.
+func TestAWSAuthFileErrorPositions(t *testing.T) {
+	t.Parallel()
+	manifest := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth, namespace: kube-system}\ndata:\n" +
+		"  mapRoles: |\n    - rolearn: arn:aws:iam::111122223333:role/ok\n      username: ok\n    - rolearn: nope\n" +
+		"  mapAccounts: |\n    - \"111122223333\"\n    - 12\n" +
+		"  mapUsers: \"- userarn: bad\\n\"\n"
+	_, err := ParseAWSAuthFile("aws-auth.yaml", []byte(manifest))
+	for _, want := range []string{
+		`aws-auth.yaml:8: mapRoles[1].rolearn: "nope" is not an IAM role ARN`,
+		`aws-auth.yaml:11: mapAccounts[1]: "12" is not a 12-digit account id`,
+		`aws-auth.yaml:12: mapUsers[0].userarn: "bad" is not an IAM user ARN`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	}
+	_, err = ParseAWSAuthFile("aws-auth.yaml", []byte("kind: ConfigMap\ndata:\n  mapRoles: |\n    - rolearn: [unclosed\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "aws-auth.yaml:4: mapRoles: not valid YAML") {
+		t.Errorf("bad embedded YAML: %v", err)
+	}
+	_, err = ParseAWSAuth(map[string]string{"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/ok\n- rolearn: x\n"})
+	if err == nil || err.Error() != `line 2: mapRoles[1].rolearn: "x" is not an IAM role ARN` {
+		t.Errorf("watched ConfigMap: %v", err)
+	}
+}

@@ -28,6 +28,9 @@ func apNewCLI(t *testing.T, s *testutil.Server) *apCLI {
 	return &apCLI{t: t, bin: "aws", env: testutil.NewAWSCLI(t, s.URL()).Env}
 }
 
+// in is the CLI for a subtest (failures go to it).
+func (c *apCLI) in(t *testing.T) *apCLI { return &apCLI{t: t, bin: c.bin, env: c.env} }
+
 // run returns stdout, stderr and the exit code of `aws <args> --output json`.
 func (c *apCLI) run(args ...string) (stdout, stderr string, code int) {
 	c.t.Helper()
@@ -148,28 +151,7 @@ func TestAWSCLIAccessPolicies(t *testing.T) {
 	}
 
 	// list-access-policies: 33, sorted, the catalogue. --page-size makes the CLI page through the server.
-	for _, extra := range [][]string{nil, {"--page-size", "10"}} {
-		lp := cli.ok(append([]string{"eks", "list-access-policies"}, extra...)...)
-		if _, ok := lp["nextToken"]; ok {
-			t.Fatalf("aws-cli auto-pagination left a nextToken: %v", lp["nextToken"])
-		}
-		pols := apList(t, lp["accessPolicies"], "accessPolicies")
-		if len(pols) != 33 {
-			t.Fatalf("list-access-policies %v: %d policies", extra, len(pols))
-		}
-		var names []string
-		for i, p := range pols {
-			m := apObj(t, p, "access policy")
-			name, _ := m["name"].(string)
-			if got := apKeys(m); !slices.Equal(got, []string{"arn", "name"}) || m["arn"] != prefix+name || name != policy.List()[i].Name {
-				t.Fatalf("policy %d: %v", i, m)
-			}
-			names = append(names, name)
-		}
-		if !slices.IsSorted(names) {
-			t.Fatalf("not sorted: %v", names)
-		}
-	}
+	t.Run("list-access-policies", func(t *testing.T) { apCatalogue(t, cli, prefix) })
 
 	// Namespace scope with the CLI shorthand list syntax.
 	out = cli.ok("eks", "associate-access-policy", "--cluster-name", "my-cluster", "--principal-arn", role,
@@ -251,33 +233,83 @@ func TestAWSCLIAccessPolicyErrors(t *testing.T) {
 			want: []string{"(ResourceNotFoundException)", "ListAssociatedAccessPolicies", apMsgEntryNotFound},
 		},
 	}
-	for _, tc := range cases {
-		stdout, stderr, code := cli.run(tc.args...)
-		if code == 0 {
-			t.Fatalf("aws %s succeeded: %s", strings.Join(tc.args, " "), stdout)
+	// Independent calls on the same state run at once: each aws-cli process spends most of
+	// its time starting Python.
+	t.Run("before the entry exists", func(t *testing.T) {
+		for i, tc := range cases {
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				t.Parallel()
+				stdout, stderr, code := cli.in(t).run(tc.args...)
+				if code == 0 {
+					t.Fatalf("aws %s succeeded: %s", strings.Join(tc.args, " "), stdout)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(stderr, w) {
+						t.Fatalf("aws %s: stderr %q lacks %q", strings.Join(tc.args, " "), stderr, w)
+					}
+				}
+			})
 		}
-		for _, w := range tc.want {
-			if !strings.Contains(stderr, w) {
-				t.Fatalf("aws %s: stderr %q lacks %q", strings.Join(tc.args, " "), stderr, w)
-			}
-		}
-	}
+	})
 
 	cli.ok("eks", "create-access-entry", "--cluster-name", "cli-errors", "--principal-arn", role)
+	t.Run("association errors", func(t *testing.T) { apAssociationErrors(t, cli, role) })
+	la := cli.ok("eks", "list-associated-access-policies", "--cluster-name", "cli-errors", "--principal-arn", role)
+	if assoc := apList(t, la["associatedAccessPolicies"], "associatedAccessPolicies"); len(assoc) != 0 {
+		t.Fatalf("refused associations were stored: %v", assoc)
+	}
+}
+
+// apAssociationErrors runs the refused associations at once.
+func apAssociationErrors(t *testing.T, cli *apCLI, role string) {
 	for _, tc := range []struct{ policyArn, scope, code, msg string }{
 		{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicyy", "type=cluster", "(ResourceNotFoundException)", apMsgPolicyNotFound},
 		{"arn:aws:iam::aws:policy/AdministratorAccess", "type=cluster", "(InvalidParameterException)", apMsgPolicyFormat},
 		{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "type=namespace", "(InvalidParameterException)", apMsgScopeNeedNS},
 		{"arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "type=cluster,namespaces=dev", "(InvalidParameterException)", apMsgScopeClusterNS},
 	} {
-		_, stderr, code := cli.run("eks", "associate-access-policy", "--cluster-name", "cli-errors", "--principal-arn", role,
-			"--policy-arn", tc.policyArn, "--access-scope", tc.scope)
-		if code == 0 || !strings.Contains(stderr, tc.code) || !strings.Contains(stderr, tc.msg) {
-			t.Fatalf("associate %s %s: exit %d, stderr %q (want %s %s)", tc.policyArn, tc.scope, code, stderr, tc.code, tc.msg)
-		}
+		t.Run("refused "+tc.scope+" "+tc.policyArn, func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code := cli.in(t).run("eks", "associate-access-policy", "--cluster-name", "cli-errors", "--principal-arn", role,
+				"--policy-arn", tc.policyArn, "--access-scope", tc.scope)
+			if code == 0 || !strings.Contains(stderr, tc.code) || !strings.Contains(stderr, tc.msg) {
+				t.Fatalf("associate %s %s: exit %d, stderr %q (want %s %s)", tc.policyArn, tc.scope, code, stderr, tc.code, tc.msg)
+			}
+		})
 	}
-	la := cli.ok("eks", "list-associated-access-policies", "--cluster-name", "cli-errors", "--principal-arn", role)
-	if assoc := apList(t, la["associatedAccessPolicies"], "associatedAccessPolicies"); len(assoc) != 0 {
-		t.Fatalf("refused associations were stored: %v", assoc)
+}
+
+// apCatalogue lists the catalogue with and without paging, at once.
+func apCatalogue(t *testing.T, cli *apCLI, prefix string) {
+	for _, extra := range [][]string{nil, {"--page-size", "10"}} {
+		t.Run(strings.Join(append([]string{"pages"}, extra...), " "), func(t *testing.T) {
+			t.Parallel()
+			apCataloguePage(t, cli.in(t), prefix, extra)
+		})
+	}
+}
+
+func apCataloguePage(t *testing.T, cli *apCLI, prefix string, extra []string) {
+	{
+		lp := cli.ok(append([]string{"eks", "list-access-policies"}, extra...)...)
+		if _, ok := lp["nextToken"]; ok {
+			t.Fatalf("aws-cli auto-pagination left a nextToken: %v", lp["nextToken"])
+		}
+		pols := apList(t, lp["accessPolicies"], "accessPolicies")
+		if len(pols) != 33 {
+			t.Fatalf("list-access-policies %v: %d policies", extra, len(pols))
+		}
+		var names []string
+		for i, p := range pols {
+			m := apObj(t, p, "access policy")
+			name, _ := m["name"].(string)
+			if got := apKeys(m); !slices.Equal(got, []string{"arn", "name"}) || m["arn"] != prefix+name || name != policy.List()[i].Name {
+				t.Fatalf("policy %d: %v", i, m)
+			}
+			names = append(names, name)
+		}
+		if !slices.IsSorted(names) {
+			t.Fatalf("not sorted: %v", names)
+		}
 	}
 }

@@ -165,35 +165,51 @@ func TestAWSCLIClusterUpdatesTagsAndWaiters(t *testing.T) {
 	if _, stderr, ok := cli.Run("eks", "wait", "cluster-active", "--name", "my-cluster"); !ok {
 		t.Fatalf("wait cluster-active after the update: %s", stderr)
 	}
-	desc := cli.JSON("eks", "describe-update", "--name", "my-cluster", "--update-id", id)
-	wantUpdateShape(t, desc["update"], "AccessConfigUpdate", "Successful",
-		[]any{map[string]any{"type": "AuthenticationMode", "value": `"API_AND_CONFIG_MAP"`}})
-	if ids, _ := cli.JSON("eks", "list-updates", "--name", "my-cluster")["updateIds"].([]any); len(ids) != 1 || ids[0] != id {
-		t.Fatalf("list-updates = %v", ids)
-	}
-	if cl := describeCluster(t, ctx, c, "my-cluster"); cl.AccessConfig.AuthenticationMode != "API_AND_CONFIG_MAP" || cl.Status != "ACTIVE" {
-		t.Fatalf("cluster after the update: %s %s", cl.Status, cl.AccessConfig.AuthenticationMode)
-	}
-	_, stderr, ok := cli.Run("eks", "update-cluster-config", "--name", "my-cluster", "--access-config", "authenticationMode=CONFIG_MAP")
-	if ok || !bytes.Contains([]byte(stderr), []byte("InvalidParameterException")) || !bytes.Contains([]byte(stderr), []byte("Unsupported authentication mode update from API_AND_CONFIG_MAP to CONFIG_MAP")) {
-		t.Fatalf("going back: ok=%v %s", ok, stderr)
-	}
-
-	// Tags on an access entry ARN (botocore percent-encodes it into the path).
-	entry, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String("arn:aws:iam::012345678910:role/team/dev")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := aws.ToString(entry.AccessEntry.AccessEntryArn)
-	if _, stderr, ok := cli.Run("eks", "tag-resource", "--resource-arn", arn, "--tags", "team=a,env=dev"); !ok {
-		t.Fatalf("tag-resource: %s", stderr)
-	}
-	if _, stderr, ok := cli.Run("eks", "untag-resource", "--resource-arn", arn, "--tag-keys", "env", "other"); !ok {
-		t.Fatalf("untag-resource: %s", stderr)
-	}
-	if got := must(json.Marshal(cli.JSON("eks", "list-tags-for-resource", "--resource-arn", arn))); string(got) != `{"tags":{"team":"a"}}` {
-		t.Fatalf("list-tags-for-resource = %s", got)
-	}
+	// What follows the update is independent: the aws-cli calls run at once (each process
+	// spends most of its time starting Python).
+	t.Run("after the update", func(t *testing.T) {
+		t.Run("describe-update", func(t *testing.T) {
+			t.Parallel()
+			desc := cli.For(t).JSON("eks", "describe-update", "--name", "my-cluster", "--update-id", id)
+			wantUpdateShape(t, desc["update"], "AccessConfigUpdate", "Successful",
+				[]any{map[string]any{"type": "AuthenticationMode", "value": `"API_AND_CONFIG_MAP"`}})
+		})
+		t.Run("list-updates", func(t *testing.T) {
+			t.Parallel()
+			if ids, _ := cli.For(t).JSON("eks", "list-updates", "--name", "my-cluster")["updateIds"].([]any); len(ids) != 1 || ids[0] != id {
+				t.Fatalf("list-updates = %v", ids)
+			}
+			if cl := describeCluster(t, ctx, c, "my-cluster"); cl.AccessConfig.AuthenticationMode != "API_AND_CONFIG_MAP" || cl.Status != "ACTIVE" {
+				t.Fatalf("cluster after the update: %s %s", cl.Status, cl.AccessConfig.AuthenticationMode)
+			}
+		})
+		t.Run("no way back", func(t *testing.T) {
+			t.Parallel()
+			_, stderr, ok := cli.For(t).Run("eks", "update-cluster-config", "--name", "my-cluster", "--access-config", "authenticationMode=CONFIG_MAP")
+			if ok || !bytes.Contains([]byte(stderr), []byte("InvalidParameterException")) || !bytes.Contains([]byte(stderr), []byte("Unsupported authentication mode update from API_AND_CONFIG_MAP to CONFIG_MAP")) {
+				t.Fatalf("going back: ok=%v %s", ok, stderr)
+			}
+		})
+		t.Run("tags", func(t *testing.T) {
+			t.Parallel()
+			cli := cli.For(t)
+			// Tags on an access entry ARN (botocore percent-encodes it into the path).
+			entry, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("my-cluster"), PrincipalArn: aws.String("arn:aws:iam::012345678910:role/team/dev")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			arn := aws.ToString(entry.AccessEntry.AccessEntryArn)
+			if _, stderr, ok := cli.Run("eks", "tag-resource", "--resource-arn", arn, "--tags", "team=a,env=dev"); !ok {
+				t.Fatalf("tag-resource: %s", stderr)
+			}
+			if _, stderr, ok := cli.Run("eks", "untag-resource", "--resource-arn", arn, "--tag-keys", "env", "other"); !ok {
+				t.Fatalf("untag-resource: %s", stderr)
+			}
+			if got := must(json.Marshal(cli.JSON("eks", "list-tags-for-resource", "--resource-arn", arn))); string(got) != `{"tags":{"team":"a"}}` {
+				t.Fatalf("list-tags-for-resource = %s", got)
+			}
+		})
+	})
 
 	// Deleting: cluster-deleted succeeds on ResourceNotFoundException.
 	cli.JSON("eks", "delete-cluster", "--name", "my-cluster")

@@ -109,7 +109,7 @@ type Server struct {
 	shutdownErr  error
 }
 
-// Start opens the store, binds the listener and starts serving in the background.
+// Start binds the listener, opens the store and starts serving in the background.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
@@ -138,8 +138,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Bind first: a start that cannot listen (address in use) leaves no new database behind.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := store.Open(ctx, cfg.Database)
 	if err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if ss, ok := raw.(identity.SessionStore); ok && ids != nil {
@@ -153,18 +159,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	st, err := s.newIndex(ctx, raw)
 	if err != nil {
-		raw.Close()
+		ln.Close()
+		store.Abandon(raw)
 		return nil, err
 	}
 	s.store = st
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		if s.stopFeed != nil {
-			s.stopFeed()
-		}
-		st.Close()
-		return nil, err
-	}
 	s.ln = ln
 	if tc != nil {
 		ln = tls.NewListener(ln, tc)
@@ -175,7 +174,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if s.stopFeed != nil {
 			s.stopFeed()
 		}
-		st.Close()
+		store.Abandon(raw)
 		return nil, err
 	}
 	s.updater = access.NewUpdater(st, access.UpdaterLogger(cfg.Logger))

@@ -48,3 +48,12 @@ func Describe(dsn string) string {
 	}
 	return scheme + "://" + rest
 }
+
+// Abandon closes a store whose server failed to start. A SQLite database that this start
+// created is removed, so a failed start leaves no new file behind.
+func Abandon(s access.Store) error {
+	if a, ok := s.(interface{ Abandon() error }); ok {
+		return a.Abandon()
+	}
+	return s.Close()
+}

@@ -36,6 +36,9 @@ func NewAWSCLI(t testing.TB, endpoint string) *AWSCLI {
 	return &AWSCLI{t: t, Endpoint: endpoint, Env: env}
 }
 
+// For is the same CLI reporting to t (a parallel subtest).
+func (a *AWSCLI) For(t testing.TB) *AWSCLI { return &AWSCLI{t: t, Endpoint: a.Endpoint, Env: a.Env} }
+
 // Run runs `aws args... --output json` and returns stdout, stderr and whether it exited 0.
 func (a *AWSCLI) Run(args ...string) (stdout, stderr string, ok bool) {
 	a.t.Helper()

@@ -26,7 +26,7 @@ func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(PostgresEnv)
 	if dsn == "" {
-		RequireCI(t, "PostgreSQL ("+PostgresEnv+", see hack/postgres.sh)", errors.New(PostgresEnv+" is not set"))
+		RequireCI(t, "PostgreSQL", errors.New(PostgresEnv+" is not set (export "+PostgresEnv+"=$(hack/postgres.sh start))"))
 	}
 	return dsn
 }

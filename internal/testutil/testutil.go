@@ -142,5 +142,5 @@ func RequireCI(t testing.TB, what string, err error) {
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s is required in CI: %v", what, err)
 	}
-	t.Skipf("%s not available: %v", what, err)
+	SkipVisibly(t, "%s not available: %v", what, err) // notice.go
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +36,11 @@ type Store struct {
 	// about as much time as it takes to run a point query, so every query is prepared once
 	// per connection and reused (database/sql keeps one driver statement per connection).
 	writerStmts, readerStmts *stmtCache
+
+	// created is the database file when this Open created it (removed by Abandon); memory
+	// is an in-memory database.
+	created string
+	memory  bool
 
 	// Group commit (commit.go): queued write calls and whether a leader is running them.
 	qmu     sync.Mutex
@@ -99,7 +105,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: bad parameters %q: %w", query, err)
 	}
+	if err := checkOptions(params); err != nil { // open.go
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	memory := file == ":memory:"
+	created := ""
+	if _, err := os.Lstat(file); !memory && errors.Is(err, os.ErrNotExist) {
+		created = file
+	} else if !memory && err == nil && !writable(file) {
+		// SQLite would open it read-only and serve until the first write fails.
+		return nil, explainOpen(file, nil)
+	}
 	pragmas := []string{"busy_timeout(10000)", "foreign_keys(1)"}
 	if !memory {
 		pragmas = append(pragmas, "journal_mode(WAL)")
@@ -127,19 +143,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.SetMaxOpenConns(8)
 		reader.SetMaxIdleConns(8)
 	}
-	s := &Store{writer: writer, reader: reader, writerStmts: &stmtCache{db: writer}, readerStmts: &stmtCache{db: reader}}
+	s := &Store{writer: writer, reader: reader, writerStmts: &stmtCache{db: writer}, readerStmts: &stmtCache{db: reader}, created: created, memory: memory}
 	if reader == writer {
 		s.readerStmts = s.writerStmts
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
+		s.Abandon()
+		return nil, explainOpen(file, err)
 	}
 	return s, nil
 }
 
-// Close closes the database.
+// Close closes the database, checkpointing the WAL into it first.
 func (s *Store) Close() error {
+	if !s.memory {
+		s.checkpoint() // open.go
+	}
 	s.writerStmts.close()
 	if s.readerStmts != s.writerStmts {
 		s.readerStmts.close()

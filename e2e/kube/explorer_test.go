@@ -114,7 +114,7 @@ func (e *env) canI(t *testing.T, token string, reqs []xReq) []bool {
 	t.Helper()
 	kc := filepath.Join(e.dir, "plain-cm.kubeconfig")
 	if _, err := os.Stat(kc); err != nil {
-		if err := writeKubeconfig(kc, e.cmAPIURL, e.caFile, map[string]any{}); err != nil {
+		if err := writeKubeconfig(kc, e.cmAPIURL, e.pki["ca.crt"], map[string]any{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -82,22 +82,15 @@ type Decision struct {
 }
 
 // Request is what an authorization decision was about.
-type Request struct {
-	Verb        string `json:"verb"`
-	APIGroup    string `json:"apiGroup,omitempty"`
-	Resource    string `json:"resource,omitempty"`
-	Subresource string `json:"subresource,omitempty"`
-	Name        string `json:"name,omitempty"`
-	Namespace   string `json:"namespace,omitempty"`
-	Path        string `json:"path,omitempty"`
-}
+type Request = policy.Attributes
 
 func view(seq uint64, d *kubeauth.Decision) Decision {
 	v := Decision{Seq: seq, Time: d.Time.UTC(), Account: d.Cluster.Account, Region: d.Cluster.Region, Cluster: d.Cluster.Name,
 		Webhook: d.Webhook, Principal: d.Principal, Username: d.Username, Groups: d.Groups, Verdict: d.Result, Reason: d.Reason,
 		EntryARN: d.EntryARN, PolicyARN: d.Policy}
 	if q := d.Request; q != nil {
-		v.Request = &Request{Verb: q.Verb, APIGroup: q.APIGroup, Resource: q.Resource, Subresource: q.Subresource, Name: q.Name, Namespace: q.Namespace, Path: q.Path}
+		a := policy.AttributesOf(q)
+		v.Request = &a
 		v.Description = policy.Describe(q)
 	}
 	return v

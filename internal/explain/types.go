@@ -16,15 +16,7 @@ type Subject struct {
 
 // Request is one Kubernetes request, as a SubjectAccessReview's attributes: a resource request
 // (Resource set) or a non-resource request (Path set).
-type Request struct {
-	Verb        string `json:"verb"`
-	APIGroup    string `json:"apiGroup,omitempty"`
-	Resource    string `json:"resource,omitempty"`
-	Subresource string `json:"subresource,omitempty"`
-	Name        string `json:"name,omitempty"`
-	Namespace   string `json:"namespace,omitempty"`
-	Path        string `json:"path,omitempty"`
-}
+type Request = policy.Attributes
 
 // ExplainQuery asks why Subject may or may not perform Request.
 type ExplainQuery struct {

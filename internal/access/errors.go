@@ -224,19 +224,25 @@ func ErrPattern(code, member, pattern string) *Error {
 // "characters", "items" or "entries", or "" for a number. min or max may be nil.
 func ErrBounds(code, member, unit string, min, max *float64) *Error {
 	var rng string
+	var last int64 // the number the unit follows
 	switch {
 	case min != nil && max != nil:
-		rng = fmt.Sprintf("between %d and %d", int64(*min), int64(*max))
+		rng, last = fmt.Sprintf("between %d and %d", int64(*min), int64(*max)), int64(*max)
 	case min != nil:
-		rng = fmt.Sprintf("at least %d", int64(*min))
+		rng, last = fmt.Sprintf("at least %d", int64(*min)), int64(*min)
 	default:
-		rng = fmt.Sprintf("at most %d", int64(*max))
+		rng, last = fmt.Sprintf("at most %d", int64(*max)), int64(*max)
 	}
 	if unit == "" {
 		return newErrorf(code, "%s must be %s", member, rng)
 	}
+	if one, ok := singularUnits[unit]; ok && last == 1 { // "at most 1 item", "at least 1 entry"
+		unit = one
+	}
 	return newErrorf(code, "%s must have %s %s", member, rng, unit)
 }
+
+var singularUnits = map[string]string{"characters": "character", "items": "item", "entries": "entry"}
 
 // ErrNotNumber: a query-string member of a numeric shape that is not a number (chosen).
 func ErrNotNumber(code, member, value string) *Error {

@@ -35,6 +35,10 @@ type Config struct {
 	// Explainer answers the explain, who-can and access-matrix forms (nil: not available).
 	Explainer *explain.Explainer
 	Logger    *slog.Logger
+	// HostAllowed, when set, is asked for every request's Host header: a page of another site
+	// that rebinds its DNS name to the console's address is refused (421), so it cannot read
+	// the console from the visitor's browser.
+	HostAllowed func(host string) bool
 }
 
 // Console serves the pages.
@@ -111,6 +115,10 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, http.StatusServiceUnavailable, "The page could not be shown.")
 		}
 	}()
+	if c.cfg.HostAllowed != nil && !c.cfg.HostAllowed(r.Host) {
+		c.fail(w, r, http.StatusMisdirectedRequest, "This console answers only on its own address (a loopback name or IP); the page came through another name.")
+		return
+	}
 	c.mux.ServeHTTP(w, r)
 }
 

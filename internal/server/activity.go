@@ -91,8 +91,15 @@ func (s *Server) startConsole() error {
 	if tc != nil {
 		ln = tls.NewListener(ln, tc)
 	}
-	h := console.New(console.Config{Service: s.svc, Store: s.raw, Recorder: s.rec, Explainer: s.explainer, Logger: s.log})
-	c.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	cc := console.Config{Service: s.svc, Store: s.raw, Recorder: s.rec, Explainer: s.explainer, Logger: s.log}
+	if loopback {
+		// A page on this machine must not read the console through a rebound DNS name
+		// (docs/security.md); off loopback the client certificate keeps browsers out.
+		listen := ln.Addr().String()
+		cc.HostAllowed = func(host string) bool { return loopbackHost(host, listen) }
+	}
+	to := s.cfg.Timeouts.withDefaults()
+	c.http = &http.Server{Handler: console.New(cc), ReadHeaderTimeout: to.ReadHeader, ReadTimeout: to.Read, WriteTimeout: to.Write, IdleTimeout: to.Idle}
 	go func() { c.done <- c.http.Serve(ln) }()
 	s.console = c
 	s.log.Info("console serving", "listen", ln.Addr().String(), "tls", tc != nil)

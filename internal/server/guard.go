@@ -167,7 +167,14 @@ func (s *Server) hostAllowed(host string) bool {
 	if s.cfg.AllowAnyHost {
 		return len(s.cfg.EndpointHosts) == 0
 	}
-	h := hostOnly(host)
+	return loopbackHost(host, s.Addr())
+}
+
+// loopbackHost reports whether a Host header names localhost, a loopback IP or the IP of
+// listenAddr: the names a client on this machine reaches a loopback listener by. Any other
+// name reaching a loopback listener is a browser whose page rebound a DNS name to it.
+func loopbackHost(host, listenAddr string) bool {
+	h := hostOnly(strings.ToLower(host))
 	if h == "localhost" {
 		return true
 	}
@@ -175,7 +182,7 @@ func (s *Server) hostAllowed(host string) bool {
 	if ip == nil {
 		return false
 	}
-	lh, _, _ := net.SplitHostPort(s.Addr())
+	lh, _, _ := net.SplitHostPort(listenAddr)
 	return ip.IsLoopback() || ip.Equal(net.ParseIP(lh))
 }
 

@@ -11,6 +11,9 @@ type Notifying struct {
 	// OnCommitChanges, when set, is called instead of OnCommit with what changed in detail, so
 	// that a write to one access entry need not reload its whole cluster.
 	OnCommitChanges func(Changes)
+	// Reads, when set, serves one-statement views from memory (see ReadView): only for a
+	// store that no other process writes.
+	Reads *ReadView
 }
 
 // Changes is what one committed transaction wrote.
@@ -24,6 +27,10 @@ type Changes struct {
 
 // Update implements Store.
 func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
+	if n.Reads != nil {
+		n.Reads.beginWrite()
+		defer n.Reads.endWrite() // after the index's refresh: the write has answered
+	}
 	var t *notifyTx
 	err := n.Store.Update(ctx, func(tx Tx) error {
 		t = &notifyTx{Tx: tx, changed: map[string]bool{}, entries: map[EntryKey]bool{}} // the store may run fn again on a retry
@@ -61,6 +68,10 @@ func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
 
 // ViewOneStatement implements OneStatementViewer when the wrapped store does.
 func (n *Notifying) ViewOneStatement(ctx context.Context, fn func(Tx) error) error {
+	if n.Reads != nil {
+		inner := fn
+		fn = func(tx Tx) error { return inner(&viewTx{Tx: tx, v: n.Reads}) }
+	}
 	if v, ok := n.Store.(OneStatementViewer); ok {
 		return v.ViewOneStatement(ctx, fn)
 	}

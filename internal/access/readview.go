@@ -6,10 +6,10 @@ import (
 	"sync/atomic"
 )
 
-// ReadView serves the reads of DescribeAccessEntry and DescribeCluster (GetClusterEntry and
-// GetCluster in a one-statement view) from memory, for a store that only this process writes
-// (SQLite): set it as Notifying.Reads. It is a read-through cache validated by a sequence
-// lock over every write transaction: each Update bumps a generation when it starts and again
+// ReadView serves the read of DescribeAccessEntry (GetClusterEntry in a one-statement view)
+// from memory, for a store whose access entries and clusters' authentication modes only this
+// process writes (SQLite): set it as Notifying.Reads. It is a read-through cache validated by
+// a sequence lock over every write transaction: each Update bumps a generation when it starts and again
 // when it has answered (its commit and the webhook index's refresh done), and counts the writes
 // in flight. A value read from the database is kept with the state seen before the read, and
 // is served only while that state holds: no write in flight then, and none started since. So
@@ -18,15 +18,17 @@ import (
 // values at once); under a steady write load it serves from the database as before.
 //
 // Not for PostgreSQL: other replicas write the database without passing through this one.
+// Not for DescribeCluster either: `eksaccess cluster attach` writes a cluster's endpoint and CA
+// into a running server's SQLite database directly, and DescribeCluster must show them at once
+// (an entry's answer does not depend on them).
 type ReadView struct {
 	state atomic.Uint64 // generation<<32 | writes in flight
 
-	mu       sync.RWMutex
-	entries  map[viewEntryKey]viewEntry
-	clusters map[ClusterKey]viewCluster
+	mu      sync.RWMutex
+	entries map[viewEntryKey]viewEntry
 }
 
-// readViewMax bounds each map (keys of requests for things that do not exist are kept too):
+// readViewMax bounds the view (keys of requests for things that do not exist are kept too):
 // when full it starts over.
 const readViewMax = 1 << 16
 
@@ -44,15 +46,9 @@ type viewEntry struct {
 	err   error
 }
 
-type viewCluster struct {
-	state uint64
-	cl    *Cluster
-	err   error
-}
-
 // NewReadView returns an empty ReadView.
 func NewReadView() *ReadView {
-	return &ReadView{entries: map[viewEntryKey]viewEntry{}, clusters: map[ClusterKey]viewCluster{}}
+	return &ReadView{entries: map[viewEntryKey]viewEntry{}}
 }
 
 // beginWrite invalidates every value and marks a write in flight; endWrite, called once the
@@ -87,24 +83,8 @@ func (v *ReadView) putEntry(k viewEntryKey, x viewEntry) {
 	v.mu.Unlock()
 }
 
-func (v *ReadView) getCluster(k ClusterKey, s uint64) (viewCluster, bool) {
-	v.mu.RLock()
-	x, ok := v.clusters[k]
-	v.mu.RUnlock()
-	return x, ok && x.state == s
-}
-
-func (v *ReadView) putCluster(k ClusterKey, x viewCluster) {
-	v.mu.Lock()
-	if len(v.clusters) >= readViewMax {
-		clear(v.clusters)
-	}
-	v.clusters[k] = x
-	v.mu.Unlock()
-}
-
-// viewTx is the Tx of a one-statement view with a ReadView: GetClusterEntry and GetCluster
-// come from memory when they can; every other call goes to the store's Tx. Every caller gets
+// viewTx is the Tx of a one-statement view with a ReadView: GetClusterEntry comes from memory
+// when it can; every other call goes to the store's Tx. Every caller gets
 // its own copy of what is kept.
 type viewTx struct {
 	Tx
@@ -124,18 +104,4 @@ func (t *viewTx) GetClusterEntry(key ClusterKey, principalARN string) (*Cluster,
 		t.v.putEntry(k, viewEntry{state: s, cl: cl.Clone(), e: e.Clone(), err: err})
 	}
 	return cl, e, err
-}
-
-func (t *viewTx) GetCluster(key ClusterKey) (*Cluster, error) {
-	s, ok := t.v.current()
-	if ok {
-		if x, hit := t.v.getCluster(key, s); hit {
-			return x.cl.Clone(), x.err
-		}
-	}
-	cl, err := t.Tx.GetCluster(key)
-	if ok && cacheable(err) {
-		t.v.putCluster(key, viewCluster{state: s, cl: cl.Clone(), err: err})
-	}
-	return cl, err
 }

@@ -11,10 +11,9 @@ import (
 	"github.com/eksaccess/eksaccess/internal/testutil"
 )
 
-// Describe answers may come from memory (access.ReadView on SQLite): with readers filling it
-// all along, every read made after a write was acknowledged sees that write, for entries
-// (DescribeAccessEntry) and clusters (DescribeCluster), and a second account never sees the
-// first's.
+// DescribeAccessEntry's answers may come from memory (access.ReadView on SQLite): with readers
+// filling it all along, every read made after a write was acknowledged sees that write (and
+// DescribeCluster likewise), and a second account never sees the first's.
 func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
 	s := testutil.Start(t)
 	c := s.EKS()

@@ -68,14 +68,25 @@ func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
 
 // ViewOneStatement implements OneStatementViewer when the wrapped store does.
 func (n *Notifying) ViewOneStatement(ctx context.Context, fn func(Tx) error) error {
-	if n.Reads != nil {
-		inner := fn
-		fn = func(tx Tx) error { return inner(&viewTx{Tx: tx, v: n.Reads}) }
-	}
+	fn = n.withReads(fn)
 	if v, ok := n.Store.(OneStatementViewer); ok {
 		return v.ViewOneStatement(ctx, fn)
 	}
 	return n.Store.View(ctx, fn)
+}
+
+// View implements Store.
+func (n *Notifying) View(ctx context.Context, fn func(Tx) error) error {
+	return n.Store.View(ctx, n.withReads(fn))
+}
+
+// withReads gives fn a Tx that reads from n.Reads when it is set.
+func (n *Notifying) withReads(fn func(Tx) error) func(Tx) error {
+	if n.Reads == nil {
+		return fn
+	}
+	s, ok := n.Reads.start() // before the store's snapshot starts
+	return func(tx Tx) error { return fn(newViewTx(tx, n.Reads, s, ok)) }
 }
 
 // notifyTx records which clusters and entries a transaction writes.

@@ -11,9 +11,10 @@ import (
 	"github.com/eksaccess/eksaccess/internal/testutil"
 )
 
-// DescribeAccessEntry's answers may come from memory (access.ReadView on SQLite): with readers
-// filling it all along, every read made after a write was acknowledged sees that write (and
-// DescribeCluster likewise), and a second account never sees the first's.
+// DescribeAccessEntry's answers and ListAccessEntries' pages may come from memory
+// (access.ReadView on SQLite): with readers filling it all along, every read made after a write
+// was acknowledged sees that write (and DescribeCluster likewise), and a second account never
+// sees the first's.
 func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
 	s := testutil.Start(t)
 	c := s.EKS()
@@ -31,6 +32,18 @@ func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	list := func() ([]string, error) {
+		var out []string
+		p := eks.NewListAccessEntriesPaginator(c, &eks.ListAccessEntriesInput{ClusterName: aws.String("mem"), MaxResults: aws.Int32(3)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, page.AccessEntries...)
+		}
+		return out, nil
+	}
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
 	for w := range writers { // keep the view full of what is about to change
@@ -45,6 +58,7 @@ func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
 				}
 				c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(principal(w))})
 				c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("mem")})
+				c.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String("mem")})
 			}
 		}()
 	}
@@ -67,6 +81,19 @@ func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
 					}
 					if !slices.Equal(got.AccessEntry.KubernetesGroups, []string{group}) {
 						return fmt.Errorf("writer %d round %d: described groups %v after the update to [%s] was acknowledged", w, i, got.AccessEntry.KubernetesGroups, group)
+					}
+					extra := fmt.Sprintf("%s-%d", principal(w), i)
+					if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(extra)}); err != nil {
+						return err
+					}
+					if l, err := list(); err != nil || !slices.Contains(l, extra) {
+						return fmt.Errorf("writer %d round %d: %s missing from the list after its creation was acknowledged (%v)", w, i, extra, err)
+					}
+					if _, err := c.DeleteAccessEntry(ctx, &eks.DeleteAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(extra)}); err != nil {
+						return err
+					}
+					if l, err := list(); err != nil || slices.Contains(l, extra) {
+						return fmt.Errorf("writer %d round %d: %s still listed after its deletion was acknowledged (%v)", w, i, extra, err)
 					}
 					key, val := fmt.Sprintf("w%d", w), fmt.Sprint(i)
 					if _, err := c.TagResource(ctx, &eks.TagResourceInput{ResourceArn: cl.Cluster.Arn, Tags: map[string]string{key: val}}); err != nil {
@@ -103,5 +130,7 @@ func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
 	_, err = other.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("mem")})
 	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
 	_, err = other.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(principal(1))})
+	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
+	_, err = other.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String("mem")})
 	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
 }

@@ -11,6 +11,9 @@ type Notifying struct {
 	// OnCommitChanges, when set, is called instead of OnCommit with what changed in detail, so
 	// that a write to one access entry need not reload its whole cluster.
 	OnCommitChanges func(Changes)
+	// Reads, when set, serves one-statement views from memory (see ReadView): only for a
+	// store that no other process writes.
+	Reads *ReadView
 }
 
 // Changes is what one committed transaction wrote.
@@ -24,6 +27,10 @@ type Changes struct {
 
 // Update implements Store.
 func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
+	if n.Reads != nil {
+		n.Reads.beginWrite()
+		defer n.Reads.endWrite() // after the index's refresh: the write has answered
+	}
 	var t *notifyTx
 	err := n.Store.Update(ctx, func(tx Tx) error {
 		t = &notifyTx{Tx: tx, changed: map[string]bool{}, entries: map[EntryKey]bool{}} // the store may run fn again on a retry
@@ -61,10 +68,25 @@ func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
 
 // ViewOneStatement implements OneStatementViewer when the wrapped store does.
 func (n *Notifying) ViewOneStatement(ctx context.Context, fn func(Tx) error) error {
+	fn = n.withReads(fn)
 	if v, ok := n.Store.(OneStatementViewer); ok {
 		return v.ViewOneStatement(ctx, fn)
 	}
 	return n.Store.View(ctx, fn)
+}
+
+// View implements Store.
+func (n *Notifying) View(ctx context.Context, fn func(Tx) error) error {
+	return n.Store.View(ctx, n.withReads(fn))
+}
+
+// withReads gives fn a Tx that reads from n.Reads when it is set.
+func (n *Notifying) withReads(fn func(Tx) error) func(Tx) error {
+	if n.Reads == nil {
+		return fn
+	}
+	s, ok := n.Reads.start() // before the store's snapshot starts
+	return func(tx Tx) error { return fn(newViewTx(tx, n.Reads, s, ok)) }
 }
 
 // notifyTx records which clusters and entries a transaction writes.

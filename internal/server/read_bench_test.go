@@ -53,3 +53,7 @@ func BenchmarkDescribeClusterHandler(b *testing.B) {
 func BenchmarkDescribeAccessEntryHandler(b *testing.B) {
 	benchRead(b, "/clusters/bench/access-entries/"+strings.ReplaceAll(url.PathEscape(roleARN), ":", "%3A"), `"kubernetesGroups":["team","dev"]`)
 }
+
+func BenchmarkListAccessEntriesHandler(b *testing.B) {
+	benchRead(b, "/clusters/bench/access-entries", `"accessEntries":[`)
+}

@@ -49,46 +49,7 @@ func (d *decodeCache[T]) decode(text string, dst *T) error {
 }
 
 var (
-	specCache    = newDecodeCache(1024, cloneSpec)
+	specCache    = newDecodeCache(1024, access.ClusterSpec.Clone)
 	tagsCache    = newDecodeCache(4096, maps.Clone[map[string]string])
 	stringsCache = newDecodeCache(4096, slices.Clone[[]string])
 )
-
-func cloneSpec(s access.ClusterSpec) access.ClusterSpec {
-	s.VPC.SubnetIDs = slices.Clone(s.VPC.SubnetIDs)
-	s.VPC.SecurityGroupIDs = slices.Clone(s.VPC.SecurityGroupIDs)
-	s.VPC.PublicAccessCIDRs = slices.Clone(s.VPC.PublicAccessCIDRs)
-	s.KubernetesNetwork = cloneObject(s.KubernetesNetwork)
-	s.Logging = cloneObject(s.Logging)
-	s.Extra = cloneObject(s.Extra)
-	return s
-}
-
-// cloneObject deep-copies a decoded JSON object (nil stays nil).
-func cloneObject(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneObject(x)
-	case []any:
-		if x == nil {
-			return x
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = cloneValue(e)
-		}
-		return out
-	}
-	return v // strings, numbers, booleans, nil: immutable
-}

@@ -18,7 +18,7 @@ func TestDecodeCacheCopies(t *testing.T) {
 	if err := json.Unmarshal([]byte(specText), &want); err != nil {
 		t.Fatal(err)
 	}
-	d := newDecodeCache(8, cloneSpec)
+	d := newDecodeCache(8, access.ClusterSpec.Clone)
 	for i := range 3 {
 		var got access.ClusterSpec
 		if err := d.decode(specText, &got); err != nil {
@@ -39,7 +39,7 @@ func TestDecodeCacheCopies(t *testing.T) {
 }
 
 func TestDecodeCacheErrorsAndBound(t *testing.T) {
-	d := newDecodeCache(2, cloneSpec)
+	d := newDecodeCache(2, access.ClusterSpec.Clone)
 	var s access.ClusterSpec
 	if err := d.decode(`{"vpc":`, &s); err == nil {
 		t.Fatal("truncated JSON decoded")

@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/eksaccess/eksaccess/internal/testutil"
+)
+
+// DescribeAccessEntry's answers and ListAccessEntries' pages may come from memory
+// (access.ReadView on SQLite): with readers filling it all along, every read made after a write
+// was acknowledged sees that write (and DescribeCluster likewise), and a second account never
+// sees the first's.
+func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
+	s := testutil.Start(t)
+	c := s.EKS()
+	other := s.EKSAs("111122223333", testutil.DefaultRegion)
+	ctx := testutil.Ctx(t)
+	createCluster(t, c, "mem")
+	cl, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("mem")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, rounds = 4, 25
+	principal := func(w int) string { return fmt.Sprintf("arn:aws:iam::%s:role/mem-%d", testutil.DefaultAccount, w) }
+	for w := range writers {
+		if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(principal(w))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func() ([]string, error) {
+		var out []string
+		p := eks.NewListAccessEntriesPaginator(c, &eks.ListAccessEntriesInput{ClusterName: aws.String("mem"), MaxResults: aws.Int32(3)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, page.AccessEntries...)
+		}
+		return out, nil
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for w := range writers { // keep the view full of what is about to change
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(principal(w))})
+				c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("mem")})
+				c.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String("mem")})
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- func() error {
+				p := aws.String(principal(w))
+				for i := range rounds {
+					group := fmt.Sprintf("g-%d-%d", w, i)
+					if _, err := c.UpdateAccessEntry(ctx, &eks.UpdateAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: p, KubernetesGroups: []string{group}}); err != nil {
+						return err
+					}
+					got, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: p})
+					if err != nil {
+						return err
+					}
+					if !slices.Equal(got.AccessEntry.KubernetesGroups, []string{group}) {
+						return fmt.Errorf("writer %d round %d: described groups %v after the update to [%s] was acknowledged", w, i, got.AccessEntry.KubernetesGroups, group)
+					}
+					extra := fmt.Sprintf("%s-%d", principal(w), i)
+					if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(extra)}); err != nil {
+						return err
+					}
+					if l, err := list(); err != nil || !slices.Contains(l, extra) {
+						return fmt.Errorf("writer %d round %d: %s missing from the list after its creation was acknowledged (%v)", w, i, extra, err)
+					}
+					if _, err := c.DeleteAccessEntry(ctx, &eks.DeleteAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(extra)}); err != nil {
+						return err
+					}
+					if l, err := list(); err != nil || slices.Contains(l, extra) {
+						return fmt.Errorf("writer %d round %d: %s still listed after its deletion was acknowledged (%v)", w, i, extra, err)
+					}
+					key, val := fmt.Sprintf("w%d", w), fmt.Sprint(i)
+					if _, err := c.TagResource(ctx, &eks.TagResourceInput{ResourceArn: cl.Cluster.Arn, Tags: map[string]string{key: val}}); err != nil {
+						return err
+					}
+					d, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("mem")})
+					if err != nil {
+						return err
+					}
+					if d.Cluster.Tags[key] != val {
+						return fmt.Errorf("writer %d round %d: described tag %s=%q after the tag %q was acknowledged", w, i, key, d.Cluster.Tags[key], val)
+					}
+				}
+				return nil
+			}()
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A delete is seen at once too.
+	if _, err := c.DeleteAccessEntry(ctx, &eks.DeleteAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(principal(0))}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(principal(0))})
+	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
+	// Another account's cluster of the same name is another cluster.
+	_, err = other.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("mem")})
+	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
+	_, err = other.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("mem"), PrincipalArn: aws.String(principal(1))})
+	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
+	_, err = other.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String("mem")})
+	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
+}

@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,6 +48,7 @@ type config struct {
 	writeConc     int
 	wrk           string        // the wrk binary; "" for the Go client only
 	wrkDuration   time.Duration // how long each wrk measurement runs (whole seconds)
+	wrkScenarios  []string      // the scenarios whose operations wrk also measures
 }
 
 func main() {
@@ -61,7 +63,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eksaccess-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var scenarios, serveArgs string
+	var scenarios, serveArgs, wrkScenarios string
 	fs.StringVar(&c.eksaccess, "eksaccess", "eksaccess", "the eksaccess binary to start (path, or a name on PATH)")
 	fs.StringVar(&c.dir, "dir", "", "working directory for databases, identities and server logs (default: a new temporary directory, removed at exit)")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "how long each measurement runs")
@@ -80,11 +82,22 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final table")
 	fs.StringVar(&c.wrk, "wrk", "wrk", "also measure the GET and webhook operations and the ceiling with this wrk binary (a light C client) and report both clients' figures; empty: the Go client only")
 	fs.DurationVar(&c.wrkDuration, "wrk-duration", 0, "how long each wrk measurement runs, rounded up to whole seconds (default: -duration)")
+	fs.StringVar(&wrkScenarios, "wrk-scenarios", "", "comma-separated scenarios whose operations wrk also measures (default: every one of -scenarios); wrk's ceiling is measured up to the last of them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	c.scenarios = splitList(scenarios)
 	c.serveArgs = strings.Fields(serveArgs)
+	c.wrkScenarios = c.scenarios
+	if wrkScenarios != "" {
+		c.wrkScenarios = splitList(wrkScenarios)
+		for _, sc := range c.wrkScenarios {
+			if !slices.Contains(c.scenarios, sc) {
+				fmt.Fprintf(stderr, "eksaccess-bench: -wrk-scenarios %s: not one of -scenarios %s\n", sc, strings.Join(c.scenarios, ","))
+				return 2
+			}
+		}
+	}
 	if c.wrkDuration <= 0 {
 		c.wrkDuration = c.duration
 	}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -305,13 +306,21 @@ func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 		w = &wrk{path: c.wrk, dir: c.dir}
 	}
 	wrkCeiling := []*signed{{method: "POST", url: ceilURL + "/", header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"name":"bench"}`)}}
+	// wrk's ceiling is measured before every scenario up to just after the last one wrk
+	// measures: each wrk row's ratio needs the ceilings on either side of its scenario.
+	lastWrk := -1
+	for i, sc := range c.scenarios {
+		if slices.Contains(c.wrkScenarios, sc) {
+			lastWrk = i
+		}
+	}
 	var ceilErr error
 	measureCeiling := func() {
 		pid := ceil.cmd.Process.Pid
 		res := withCPU(pid, func() result { return run(ctx, client, ceilingOp, c.concurrency, c.duration, 0) })
 		say("ceiling: %.0f/s (errors %d %s)", res.Throughput, res.Errors, res.FirstError)
 		rep.ceilings = append(rep.ceilings, res)
-		if w != nil {
+		if w != nil && len(rep.wrkCeilings) <= lastWrk+1 {
 			var err error
 			wres := withCPU(pid, func() (r result) { r, err = w.run(ctx, "ceiling", wrkCeiling, c.concurrency, c.wrkDuration); return r })
 			if err != nil && ceilErr == nil {
@@ -334,7 +343,11 @@ func benchRun(ctx context.Context, c config, log io.Writer) (*report, error) {
 		if i > 0 {
 			measureCeiling()
 		}
-		if err := scenario(ctx, c, sc, identities, client, w, rep, say); err != nil {
+		sw := w
+		if !slices.Contains(c.wrkScenarios, sc) {
+			sw = nil
+		}
+		if err := scenario(ctx, c, sc, identities, client, sw, rep, say); err != nil {
 			return nil, fmt.Errorf("scenario %s: %w", sc, err)
 		}
 		if ctx.Err() != nil {

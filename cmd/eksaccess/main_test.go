@@ -17,8 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"regexp"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,11 +37,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "eksaccess")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+	// `go build -o eksaccess ./cmd/eksaccess`, linked once for every package that needs it.
+	if err := testutil.BuildEksaccess(binary); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n", err)
 		os.Exit(1)
 	}
 	code := m.Run()
+	testutil.StopAWSWorkers()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -195,62 +195,6 @@ func TestRestartKeepsState(t *testing.T) {
 		t.Fatalf("associations after restart: %+v %v", as, err)
 	}
 	p2.stop(t)
-}
-
-// The README's example, with the installed aws-cli, against `eksaccess serve` on its default
-// database in the working directory; the output has the shape of the AWS API reference examples.
-func TestAWSCLIReadmeExample(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	p := serve(t, dir, nil)
-	if _, err := os.Stat(filepath.Join(dir, "eksaccess.db")); err != nil {
-		t.Fatalf("default database not in the working directory: %v", err)
-	}
-	cli := testutil.NewAWSCLI(t, p.url)
-	cl := cli.JSON("eks", "create-cluster", "--name", "my-cluster", "--role-arn", "arn:aws:iam::012345678910:role/eks",
-		"--resources-vpc-config", "subnetIds=subnet-1", "--access-config", "authenticationMode=API")
-	if ac := cl["cluster"].(map[string]any)["accessConfig"]; !reflect.DeepEqual(ac, map[string]any{"authenticationMode": "API"}) {
-		t.Fatalf("accessConfig %v", ac)
-	}
-	created := cli.JSON("eks", "create-access-entry", "--cluster-name", "my-cluster", "--principal-arn", "arn:aws:iam::012345678910:role/my-role")
-	described := cli.JSON("eks", "describe-access-entry", "--cluster-name", "my-cluster", "--principal-arn", "arn:aws:iam::012345678910:role/my-role")
-	for name, out := range map[string]map[string]any{"create": created, "describe": described} {
-		e, ok := out["accessEntry"].(map[string]any)
-		if !ok || len(out) != 1 {
-			t.Fatalf("%s: %v", name, out)
-		}
-		var keys []string
-		for k := range e {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		if strings.Join(keys, ",") != "accessEntryArn,clusterName,createdAt,kubernetesGroups,modifiedAt,principalArn,tags,type,username" {
-			t.Fatalf("%s keys: %v", name, keys)
-		}
-		if e["clusterName"] != "my-cluster" || e["principalArn"] != "arn:aws:iam::012345678910:role/my-role" || e["type"] != "STANDARD" ||
-			e["username"] != "arn:aws:sts::012345678910:assumed-role/my-role/{{SessionName}}" ||
-			!reflect.DeepEqual(e["kubernetesGroups"], []any{}) || !reflect.DeepEqual(e["tags"], map[string]any{}) {
-			t.Fatalf("%s: %v", name, e)
-		}
-		if !regexp.MustCompile(`^arn:aws:eks:us-west-2:012345678910:access-entry/my-cluster/role/012345678910/my-role/[0-9a-f-]{36}$`).MatchString(e["accessEntryArn"].(string)) {
-			t.Fatalf("%s ARN %v", name, e["accessEntryArn"])
-		}
-		if _, ok := e["createdAt"].(float64); !ok {
-			t.Fatalf("%s createdAt is not a number: %#v", name, e["createdAt"])
-		}
-	}
-	if !reflect.DeepEqual(created, described) {
-		t.Fatalf("describe differs from create:\n%v\n%v", created, described)
-	}
-	_, stderr, ok := cli.Run("eks", "describe-access-entry", "--cluster-name", "my-cluster", "--principal-arn", "arn:aws:iam::012345678910:role/other")
-	if ok || !strings.Contains(stderr, "(ResourceNotFoundException)") || !strings.Contains(stderr, "The specified principalArn could not be found.") {
-		t.Fatalf("missing entry: ok=%v %s", ok, stderr)
-	}
-	list := cli.JSON("eks", "list-access-entries", "--cluster-name", "my-cluster")
-	if !reflect.DeepEqual(list["accessEntries"], []any{"arn:aws:iam::012345678910:role/my-role"}) {
-		t.Fatalf("list: %v", list)
-	}
-	p.stop(t)
 }
 
 // `eksaccess cluster attach` makes DescribeCluster return the Kubernetes endpoint and CA, and

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eksaccess/eksaccess/internal/testutil"
 	"k8s.io/apimachinery/pkg/util/wait"
 	authnwebhook "k8s.io/apiserver/plugin/pkg/authenticator/token/webhook"
 	"k8s.io/client-go/tools/clientcmd"
@@ -95,9 +96,8 @@ func TestVersionFromBuildInfo(t *testing.T) {
 		bin := filepath.Join(dir, tc.name)
 		// -buildvcs=true: the documented build stamps VCS information by default; say so
 		// explicitly, since GOFLAGS may turn it off.
-		build := exec.Command("go", "build", "-buildvcs=true", "-ldflags", tc.ldflags, "-o", bin, ".")
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
+		if err := testutil.BuildEksaccess(bin, "-buildvcs=true", "-ldflags", tc.ldflags); err != nil {
+			t.Fatal(err)
 		}
 		out, err := exec.Command(bin, "version").Output()
 		if err != nil {

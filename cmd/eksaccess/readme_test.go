@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,9 +37,10 @@ func readmeBlocks(t *testing.T) map[string][]string {
 }
 
 // The README's front door works as written on a fresh clone: the binary its Install section
-// builds, its `eksaccess serve` in an empty directory, then every block marked run, in
-// order, through bash with the installed aws-cli; the describe-access-entry output matches the
-// README's (up to the entry's UUID and timestamps).
+// builds, its `eksaccess serve` in an empty directory (the state in ./eksaccess.db), then
+// every block marked run, in order, through bash with the installed aws-cli; the
+// describe-access-entry output matches the README's (up to the entry's UUID and timestamps)
+// and create-access-entry's.
 func TestReadmeRunsTopToBottom(t *testing.T) {
 	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
@@ -97,8 +99,9 @@ func TestReadmeRunsTopToBottom(t *testing.T) {
 		t.Fatalf("want the output of %d blocks, got %d:\n%s", len(blocks["run"]), len(outputs), stdout.String())
 	}
 
-	// The first block's last command is describe-access-entry: its output is the README's.
-	var got, want map[string]any
+	// The first block prints create-cluster's, create-access-entry's and
+	// describe-access-entry's output; the last is the README's.
+	var docs []map[string]any
 	dec := json.NewDecoder(strings.NewReader(outputs[0]))
 	for {
 		var v map[string]any
@@ -107,14 +110,25 @@ func TestReadmeRunsTopToBottom(t *testing.T) {
 		} else if err != nil {
 			t.Fatalf("first block's output is not JSON: %v\n%s", err, outputs[0])
 		}
-		got = v
+		docs = append(docs, v)
 	}
+	if len(docs) != 3 {
+		t.Fatalf("first block: want 3 JSON outputs (create-cluster, create-access-entry, describe-access-entry), got %d:\n%s", len(docs), outputs[0])
+	}
+	if ac := docs[0]["cluster"].(map[string]any)["accessConfig"]; !reflect.DeepEqual(ac, map[string]any{"authenticationMode": "API"}) {
+		t.Errorf("create-cluster accessConfig %v", ac)
+	}
+	created, got := docs[1], docs[2]
+	if !reflect.DeepEqual(created, got) {
+		t.Errorf("describe-access-entry differs from create-access-entry:\n%v\n%v", created, got)
+	}
+	var want map[string]any
 	if err := json.Unmarshal([]byte(blocks["describe-output"][0]), &want); err != nil {
 		t.Fatalf("README's describe output: %v", err)
 	}
 	ge, _ := got["accessEntry"].(map[string]any)
 	we, _ := want["accessEntry"].(map[string]any)
-	if ge == nil || we == nil || !slices.Equal(slices.Sorted(maps.Keys(ge)), slices.Sorted(maps.Keys(we))) {
+	if len(got) != 1 || ge == nil || we == nil || !slices.Equal(slices.Sorted(maps.Keys(ge)), slices.Sorted(maps.Keys(we))) {
 		t.Fatalf("describe-access-entry:\n got %v\nwant %v", got, want)
 	}
 	uuid := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -122,7 +136,7 @@ func TestReadmeRunsTopToBottom(t *testing.T) {
 		g := ge[k]
 		switch k {
 		case "accessEntryArn":
-			if uuid.ReplaceAllString(g.(string), "UUID") != uuid.ReplaceAllString(w.(string), "UUID") {
+			if gs, _ := g.(string); !uuid.MatchString(gs) || uuid.ReplaceAllString(gs, "UUID") != uuid.ReplaceAllString(w.(string), "UUID") {
 				t.Errorf("%s = %v, want the shape of %v", k, g, w)
 			}
 		case "createdAt", "modifiedAt":
@@ -139,6 +153,16 @@ func TestReadmeRunsTopToBottom(t *testing.T) {
 	// list-access-entries before it names the role.
 	if !strings.Contains(outputs[1], `"AmazonEKSViewPolicy"`) || !strings.Contains(outputs[1], `"arn:aws:iam::012345678910:role/my-role"`) {
 		t.Errorf("access policies block output:\n%s", outputs[1])
+	}
+	// Beyond the README: a missing entry is aws-cli's ResourceNotFoundException, and the
+	// unfiltered listing names the one entry.
+	cli := testutil.NewAWSCLI(t, url)
+	_, stderr2, ok := cli.Run("eks", "describe-access-entry", "--cluster-name", "my-cluster", "--principal-arn", "arn:aws:iam::012345678910:role/other")
+	if ok || !strings.Contains(stderr2, "(ResourceNotFoundException)") || !strings.Contains(stderr2, "The specified principalArn could not be found.") {
+		t.Errorf("missing entry: ok=%v %s", ok, stderr2)
+	}
+	if list := cli.JSON("eks", "list-access-entries", "--cluster-name", "my-cluster"); !reflect.DeepEqual(list["accessEntries"], []any{"arn:aws:iam::012345678910:role/my-role"}) {
+		t.Errorf("list-access-entries: %v", list)
 	}
 
 	// Ctrl-C: a graceful stop that leaves only the database.

@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"maps"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,34 +16,25 @@ import (
 // apCLI runs the installed aws-cli (v1) against one test server as account 012345678910.
 type apCLI struct {
 	t   *testing.T
-	bin string
 	env []string
 }
 
 func apNewCLI(t *testing.T, s *testutil.Server) *apCLI {
 	t.Helper()
-	return &apCLI{t: t, bin: "aws", env: testutil.NewAWSCLI(t, s.URL()).Env}
+	return &apCLI{t: t, env: testutil.NewAWSCLI(t, s.URL()).Env}
 }
 
 // in is the CLI for a subtest (failures go to it).
-func (c *apCLI) in(t *testing.T) *apCLI { return &apCLI{t: t, bin: c.bin, env: c.env} }
+func (c *apCLI) in(t *testing.T) *apCLI { return &apCLI{t: t, env: c.env} }
 
 // run returns stdout, stderr and the exit code of `aws <args> --output json`.
 func (c *apCLI) run(args ...string) (stdout, stderr string, code int) {
 	c.t.Helper()
-	cmd := exec.CommandContext(testutil.Ctx(c.t), c.bin, append(args, "--output", "json")...)
-	cmd.Env = c.env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	stdout, stderr, code, err := testutil.RunAWS(c.env, append(args, "--output", "json")...)
 	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			c.t.Fatalf("aws %s: %v", strings.Join(args, " "), err)
-		}
-		return out.String(), errb.String(), ee.ExitCode()
+		c.t.Fatalf("aws %s: %v", strings.Join(args, " "), err)
 	}
-	return out.String(), errb.String(), 0
+	return stdout, stderr, code
 }
 
 // ok runs a command that must succeed and decodes its JSON output (numbers kept as json.Number).

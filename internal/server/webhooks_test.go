@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -349,11 +348,9 @@ func TestAWSCLIGetToken(t *testing.T) {
 	createCluster(t, k.alice, "web")
 	cli := testutil.NewAWSCLI(t, k.s.URL())
 	env := append(cli.Env, "AWS_ACCESS_KEY_ID="+aliceKey, "AWS_SECRET_ACCESS_KEY="+aliceSecret, "AWS_CA_BUNDLE="+k.s.PKI.CAFile)
-	cmd := exec.Command("aws", "eks", "get-token", "--cluster-name", "web", "--output", "json")
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("get-token: %v", err)
+	out, stderr, code, err := testutil.RunAWS(env, "eks", "get-token", "--cluster-name", "web", "--output", "json")
+	if err != nil || code != 0 {
+		t.Fatalf("get-token: exit %d %v %s", code, err, stderr)
 	}
 	var cred struct {
 		Kind   string `json:"kind"`
@@ -361,7 +358,7 @@ func TestAWSCLIGetToken(t *testing.T) {
 			Token string `json:"token"`
 		} `json:"status"`
 	}
-	if err := json.Unmarshal(out, &cred); err != nil || cred.Kind != "ExecCredential" {
+	if err := json.Unmarshal([]byte(out), &cred); err != nil || cred.Kind != "ExecCredential" {
 		t.Fatalf("ExecCredential: %v %s", err, out)
 	}
 	resp, ok, err := k.authn(t, "web", "v1").AuthenticateToken(k.ctx, cred.Status.Token)
@@ -370,12 +367,11 @@ func TestAWSCLIGetToken(t *testing.T) {
 	}
 	// Via --role-arn: get-token assumes the role (session EKSGetTokenAuth) first.
 	k.entry(t, "web", roleARN, nil, nil)
-	cmd = exec.Command("aws", "eks", "get-token", "--cluster-name", "web", "--role-arn", roleARN, "--output", "json")
-	cmd.Env = env
-	if out, err = cmd.Output(); err != nil {
-		t.Fatalf("get-token --role-arn: %v", err)
+	out, stderr, code, err = testutil.RunAWS(env, "eks", "get-token", "--cluster-name", "web", "--role-arn", roleARN, "--output", "json")
+	if err != nil || code != 0 {
+		t.Fatalf("get-token --role-arn: exit %d %v %s", code, err, stderr)
 	}
-	json.Unmarshal(out, &cred)
+	json.Unmarshal([]byte(out), &cred)
 	resp, ok, err = k.authn(t, "web", "v1").AuthenticateToken(k.ctx, cred.Status.Token)
 	if !ok || err != nil || resp.User.GetName() != "arn:aws:sts::012345678910:assumed-role/my-role/EKSGetTokenAuth" {
 		t.Fatalf("role token: ok=%v err=%v %+v", ok, err, resp)

@@ -1,7 +1,6 @@
 package testutil
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -42,12 +41,11 @@ func (a *AWSCLI) For(t testing.TB) *AWSCLI { return &AWSCLI{t: t, Endpoint: a.En
 // Run runs `aws args... --output json` and returns stdout, stderr and whether it exited 0.
 func (a *AWSCLI) Run(args ...string) (stdout, stderr string, ok bool) {
 	a.t.Helper()
-	cmd := exec.Command("aws", append(args, "--output", "json")...)
-	cmd.Env = a.Env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	return out.String(), errb.String(), err == nil
+	stdout, stderr, code, err := RunAWS(a.Env, append(args, "--output", "json")...)
+	if err != nil {
+		return stdout, stderr + err.Error(), false
+	}
+	return stdout, stderr, code == 0
 }
 
 // JSON runs the command, requires success, and decodes its JSON output.

@@ -1,44 +1,63 @@
 package access
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
-// ReadView serves DescribeAccessEntry's read (GetClusterEntry in a one-statement view) and
-// ListAccessEntries' pages (ListAccessEntries in a view) from memory, for a store whose access
-// entries and clusters' authentication modes only this process writes (SQLite): set it as
-// Notifying.Reads. It is a read-through cache validated by a sequence lock over every write
-// transaction: each Update bumps a generation when it starts and again once it has answered
-// (its commit and the webhook index's refresh done), and counts the writes in flight. A view
-// notes the state when it starts; a value it reads from the database is kept under that state,
-// and a view uses kept values only while the state is still the one it started with and the
-// value's: no write in flight at the start, and none started since. So a view served from
-// memory answers exactly what it would have read from the database (one snapshot, all its
-// reads alike), and a read after an acknowledged write always sees it. Any write empties the
-// view's validity (all values at once); under a steady write load reads go to the database as
-// before.
+// ReadView serves the reads of views from memory: DescribeCluster's (GetCluster),
+// DescribeAccessEntry's (GetClusterEntry), and ListAccessEntries' (GetClusterSummary and its
+// pages, ListAccessEntries). Set it as Notifying.Reads. It is a read-through cache validated by
+// a sequence lock over every write transaction: each Update bumps a generation when it starts
+// and again once it has answered (its commit and the webhook index's refresh done), and counts
+// the writes in flight. A view notes the state when it starts; a value it reads from the
+// database is kept under that state, and a view uses kept values only while the state is
+// still the one it started with and the value's: no write in flight at the start, and none
+// started since. So a view served from memory answers exactly what it would have read from
+// the database (one snapshot, all its reads alike), and a read after an acknowledged write
+// always sees it. Any write empties the view's validity (all values at once); under a steady
+// write load reads go to the database as before.
 //
-// Not for PostgreSQL: other replicas write the database without passing through this one.
-// Not for DescribeCluster either: `eksaccess cluster attach` writes a cluster's endpoint and CA
-// into a running server's SQLite database directly, and DescribeCluster must show them at once
-// (neither an entry's answer nor a list depends on them; lists are kept by cluster id).
+// Writes that do not pass through this process (another replica on PostgreSQL; `eksaccess
+// cluster attach` or any other program writing a running server's SQLite file) are seen
+// through a ChangeProbe: before a view starts, the probe is asked whether the database has
+// changed since it was last asked, and if so the generation is bumped. Concurrent views share
+// one probe, but only one that started after they arrived, so a write acknowledged anywhere
+// before a read arrives is always seen by it. A probe that fails serves that view from the
+// database.
 type ReadView struct {
 	state atomic.Uint64 // generation<<32 | writes in flight
 
-	mu      sync.RWMutex
-	entries map[viewEntryKey]viewEntry
-	lists   map[viewListKey]viewList
+	probe ChangeProbe
+	sync  probeGroup
+
+	mu        sync.RWMutex
+	entries   map[viewEntryKey]viewEntry
+	lists     map[viewListKey]viewList
+	clusters  map[ClusterKey]viewCluster // GetCluster
+	summaries map[ClusterKey]viewCluster // GetClusterSummary
 }
+
+// ChangeProbe reports a token that differs from the one it reported before whenever the
+// database may have been written since by anything other than this process's
+// Notifying.Update (which the ReadView sees itself). It must reflect every write committed
+// before it was called. Nil means nothing else writes the database.
+type ChangeProbe func(ctx context.Context) (uint64, error)
 
 // readViewMax and readViewMaxLists bound the view (keys of requests for things that do not
 // exist are kept too): when full, a map starts over.
 const (
-	readViewMax      = 1 << 16
-	readViewMaxLists = 1 << 10 // a page holds up to 101 ARNs
+	readViewMax         = 1 << 16
+	readViewMaxLists    = 1 << 10 // a page holds up to 101 ARNs
+	readViewMaxClusters = 1 << 12 // a cluster holds its spec and tags
 )
+
+// probeTimeout bounds one probe (the views waiting for it read the database when it fails).
+const probeTimeout = 2 * time.Second
 
 const inFlightMask = 1<<32 - 1
 
@@ -57,6 +76,12 @@ type viewList struct {
 	arns  []string
 }
 
+type viewCluster struct {
+	state uint64
+	cl    *Cluster
+	err   error
+}
+
 type viewEntry struct {
 	state uint64
 	cl    *Cluster
@@ -64,9 +89,11 @@ type viewEntry struct {
 	err   error
 }
 
-// NewReadView returns an empty ReadView.
-func NewReadView() *ReadView {
-	return &ReadView{entries: map[viewEntryKey]viewEntry{}, lists: map[viewListKey]viewList{}}
+// NewReadView returns an empty ReadView; probe (nil when nothing else writes the database)
+// detects the writes that do not pass through this process.
+func NewReadView(probe ChangeProbe) *ReadView {
+	return &ReadView{probe: probe, entries: map[viewEntryKey]viewEntry{}, lists: map[viewListKey]viewList{},
+		clusters: map[ClusterKey]viewCluster{}, summaries: map[ClusterKey]viewCluster{}}
 }
 
 // beginWrite invalidates every value and marks a write in flight; endWrite, called once the
@@ -74,10 +101,86 @@ func NewReadView() *ReadView {
 func (v *ReadView) beginWrite() { v.state.Add(1<<32 + 1) }
 func (v *ReadView) endWrite()   { v.state.Add(1<<32 - 1) }
 
-// start returns the state a view started at runs under; ok false while a write is in flight.
-func (v *ReadView) start() (uint64, bool) {
+// start returns the state a view started at runs under; ok false while a write is in flight,
+// or when the probe could not tell whether the database changed.
+func (v *ReadView) start(ctx context.Context) (uint64, bool) {
+	if v.probe != nil && !v.sync.do(ctx, v.probed) {
+		return 0, false
+	}
 	s := v.state.Load()
 	return s, s&inFlightMask == 0
+}
+
+// probed asks the probe; a changed token invalidates every value. Probes run one at a time.
+func (v *ReadView) probed(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	token, err := v.probe(ctx)
+	if err != nil {
+		v.sync.known = false
+		return false
+	}
+	if !v.sync.known || token != v.sync.last {
+		v.state.Add(1 << 32)
+		v.sync.last, v.sync.known = token, true
+	}
+	return true
+}
+
+// probeGroup runs one probe at a time and lets callers share it: a caller joins the next probe
+// to start (never one already running, which may have asked before the caller's arrival) and
+// returns its outcome. The caller that finds none running runs the probe itself; the one that
+// queues the next probe behind a running one runs it when that one ends.
+type probeGroup struct {
+	mu      sync.Mutex
+	running bool
+	next    *probeCall
+
+	last  uint64 // the last token, when known (only the running probe touches them)
+	known bool
+}
+
+type probeCall struct {
+	turn chan struct{} // closed when the call may run (for the one that queued it)
+	done chan struct{}
+	ok   bool
+}
+
+func (g *probeGroup) do(ctx context.Context, probe func(context.Context) bool) bool {
+	g.mu.Lock()
+	if c := g.next; c != nil { // queued behind a running probe, not started yet: join it
+		g.mu.Unlock()
+		return c.wait(ctx)
+	}
+	c := &probeCall{turn: make(chan struct{}), done: make(chan struct{})}
+	if g.running {
+		g.next = c
+		g.mu.Unlock()
+		<-c.turn // the running probe ends soon (each has its own deadline)
+	} else {
+		g.running = true
+		g.mu.Unlock()
+	}
+	c.ok = probe(ctx)
+	close(c.done)
+	g.mu.Lock()
+	if n := g.next; n != nil {
+		g.next = nil
+		close(n.turn) // its caller runs it; running stays true
+	} else {
+		g.running = false
+	}
+	g.mu.Unlock()
+	return c.ok
+}
+
+func (c *probeCall) wait(ctx context.Context) bool {
+	select {
+	case <-c.done:
+		return c.ok
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // cacheable reports whether a read's outcome may be kept: a value or "not found", never a
@@ -145,4 +248,25 @@ func (t *viewTx) ListAccessEntries(clusterID, policyARN string, p Page) ([]strin
 		put(t.v, t.v.lists, readViewMaxLists, k, viewList{state: t.s, arns: slices.Clone(arns)})
 	}
 	return arns, err
+}
+
+func (t *viewTx) GetCluster(key ClusterKey) (*Cluster, error) {
+	return t.cluster(t.v.clusters, key, t.Tx.GetCluster)
+}
+
+func (t *viewTx) GetClusterSummary(key ClusterKey) (*Cluster, error) {
+	return t.cluster(t.v.summaries, key, t.Tx.GetClusterSummary)
+}
+
+func (t *viewTx) cluster(m map[ClusterKey]viewCluster, key ClusterKey, read func(ClusterKey) (*Cluster, error)) (*Cluster, error) {
+	if t.fresh() {
+		if x, hit := get(t.v, m, key, t.s, func(x viewCluster) uint64 { return x.state }); hit {
+			return x.cl.Clone(), x.err
+		}
+	}
+	cl, err := read(key)
+	if t.ok && cacheable(err) {
+		put(t.v, m, readViewMaxClusters, key, viewCluster{state: t.s, cl: cl.Clone(), err: err})
+	}
+	return cl, err
 }

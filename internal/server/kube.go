@@ -89,8 +89,13 @@ func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, e
 			s.log.Error("webhook index not refreshed; it catches up on the next write", "error", err)
 		}
 	}}
-	if feed == nil { // SQLite: every write passes through here, so reads may come from memory
-		n.Reads = access.NewReadView()
+	// Reads come from memory while nothing else has written the database: on PostgreSQL the
+	// change feed tells (a marker behind every change committed before the read), on SQLite
+	// the file's data version (`eksaccess cluster attach` writes it directly).
+	if feed != nil {
+		n.Reads = access.NewReadView(feed.Sync)
+	} else if p, ok := st.(interface{ ChangeProbe() access.ChangeProbe }); ok {
+		n.Reads = access.NewReadView(p.ChangeProbe())
 	}
 	return n, nil
 }

@@ -11,8 +11,8 @@ type Notifying struct {
 	// OnCommitChanges, when set, is called instead of OnCommit with what changed in detail, so
 	// that a write to one access entry need not reload its whole cluster.
 	OnCommitChanges func(Changes)
-	// Reads, when set, serves views from memory (see ReadView); its ChangeProbe must see the
-	// writes that do not pass through here.
+	// Reads, when set, serves views from memory (see ReadView): only for a store whose entries
+	// no other process writes.
 	Reads *ReadView
 }
 
@@ -85,8 +85,8 @@ func (n *Notifying) withReads(ctx context.Context, fn func(Tx) error) func(Tx) e
 	if n.Reads == nil {
 		return fn
 	}
-	s, ok := n.Reads.start(ctx) // before the store's snapshot starts
-	return func(tx Tx) error { return fn(newViewTx(tx, n.Reads, s, ok)) }
+	s, ok := n.Reads.start() // before the store's snapshot starts
+	return func(tx Tx) error { return fn(newViewTx(ctx, tx, n.Reads, s, ok)) }
 }
 
 // notifyTx records which clusters and entries a transaction writes.

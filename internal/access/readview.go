@@ -22,13 +22,16 @@ import (
 // always sees it. Any write empties the view's validity (all values at once); under a steady
 // write load reads go to the database as before.
 //
-// Writes that do not pass through this process (another replica on PostgreSQL; `eksaccess
-// cluster attach` or any other program writing a running server's SQLite file) are seen
-// through a ChangeProbe: before a view starts, the probe is asked whether the database has
-// changed since it was last asked, and if so the generation is bumped. Concurrent views share
-// one probe, but only one that started after they arrived, so a write acknowledged anywhere
-// before a read arrives is always seen by it. A probe that fails serves that view from the
-// database.
+// It is for a store whose access entries and clusters' authentication modes only this
+// process writes (SQLite): not PostgreSQL, whose other replicas write the database without
+// passing through this one. One write does not pass through it even on SQLite: `eksaccess
+// cluster attach` writes a cluster's endpoint and CA into a running server's database file
+// directly. So a cluster's full record (GetCluster, DescribeCluster's read) is kept with the
+// token of a ChangeProbe too, asked before the read, and served from memory only while the
+// probe answers that token: the views that arrive while a probe runs share the next one
+// (never one that started before they arrived), so a write committed before a read arrives,
+// by any connection, is always seen by it. Neither an entry's answer nor a list, nor a
+// cluster's summary, depends on what attach writes.
 type ReadView struct {
 	state atomic.Uint64 // generation<<32 | writes in flight
 
@@ -46,7 +49,7 @@ type ReadView struct {
 // database may have been written since by anything other than this process's
 // Notifying.Update (which the ReadView sees itself). It must reflect every write committed
 // before it was called. Nil means nothing else writes the database.
-type ChangeProbe func(ctx context.Context) (uint64, error)
+type ChangeProbe func(ctx context.Context) (string, error)
 
 // readViewMax and readViewMaxLists bound the view (keys of requests for things that do not
 // exist are kept too): when full, a map starts over.
@@ -78,6 +81,7 @@ type viewList struct {
 
 type viewCluster struct {
 	state uint64
+	token string // the probe's, for GetCluster
 	cl    *Cluster
 	err   error
 }
@@ -101,30 +105,24 @@ func NewReadView(probe ChangeProbe) *ReadView {
 func (v *ReadView) beginWrite() { v.state.Add(1<<32 + 1) }
 func (v *ReadView) endWrite()   { v.state.Add(1<<32 - 1) }
 
-// start returns the state a view started at runs under; ok false while a write is in flight,
-// or when the probe could not tell whether the database changed.
-func (v *ReadView) start(ctx context.Context) (uint64, bool) {
-	if v.probe != nil && !v.sync.do(ctx, v.probed) {
-		return 0, false
-	}
+// start returns the state a view started at runs under; ok false while a write is in flight.
+func (v *ReadView) start() (uint64, bool) {
 	s := v.state.Load()
 	return s, s&inFlightMask == 0
 }
 
-// probed asks the probe; a changed token invalidates every value. Probes run one at a time.
-func (v *ReadView) probed(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	token, err := v.probe(ctx)
-	if err != nil {
-		v.sync.known = false
-		return false
+// probed returns the probe's token, asked after the call ("" with no probe); ok false when it
+// failed.
+func (v *ReadView) probed(ctx context.Context) (token string, ok bool) {
+	if v.probe == nil {
+		return "", true
 	}
-	if !v.sync.known || token != v.sync.last {
-		v.state.Add(1 << 32)
-		v.sync.last, v.sync.known = token, true
-	}
-	return true
+	return v.sync.do(ctx, func(ctx context.Context) (string, bool) {
+		ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
+		token, err := v.probe(ctx)
+		return token, err == nil
+	})
 }
 
 // probeGroup runs one probe at a time and lets callers share it: a caller joins the next probe
@@ -135,22 +133,25 @@ type probeGroup struct {
 	mu      sync.Mutex
 	running bool
 	next    *probeCall
-
-	last  uint64 // the last token, when known (only the running probe touches them)
-	known bool
 }
 
 type probeCall struct {
-	turn chan struct{} // closed when the call may run (for the one that queued it)
-	done chan struct{}
-	ok   bool
+	turn  chan struct{} // closed when the call may run (for the one that queued it)
+	done  chan struct{}
+	token string
+	ok    bool
 }
 
-func (g *probeGroup) do(ctx context.Context, probe func(context.Context) bool) bool {
+func (g *probeGroup) do(ctx context.Context, probe func(context.Context) (string, bool)) (string, bool) {
 	g.mu.Lock()
 	if c := g.next; c != nil { // queued behind a running probe, not started yet: join it
 		g.mu.Unlock()
-		return c.wait(ctx)
+		select {
+		case <-c.done:
+			return c.token, c.ok
+		case <-ctx.Done():
+			return "", false
+		}
 	}
 	c := &probeCall{turn: make(chan struct{}), done: make(chan struct{})}
 	if g.running {
@@ -161,7 +162,7 @@ func (g *probeGroup) do(ctx context.Context, probe func(context.Context) bool) b
 		g.running = true
 		g.mu.Unlock()
 	}
-	c.ok = probe(ctx)
+	c.token, c.ok = probe(ctx)
 	close(c.done)
 	g.mu.Lock()
 	if n := g.next; n != nil {
@@ -171,16 +172,7 @@ func (g *probeGroup) do(ctx context.Context, probe func(context.Context) bool) b
 		g.running = false
 	}
 	g.mu.Unlock()
-	return c.ok
-}
-
-func (c *probeCall) wait(ctx context.Context) bool {
-	select {
-	case <-c.done:
-		return c.ok
-	case <-ctx.Done():
-		return false
-	}
+	return c.token, c.ok
 }
 
 // cacheable reports whether a read's outcome may be kept: a value or "not found", never a
@@ -210,13 +202,14 @@ func put[K comparable, V any](v *ReadView, m map[K]V, max int, k K, x V) {
 // copy of what is kept.
 type viewTx struct {
 	Tx
-	v  *ReadView
-	s  uint64 // the state the view started at
-	ok bool   // no write was in flight then
+	ctx context.Context
+	v   *ReadView
+	s   uint64 // the state the view started at
+	ok  bool   // no write was in flight then
 }
 
-func newViewTx(tx Tx, v *ReadView, s uint64, ok bool) *viewTx {
-	return &viewTx{Tx: tx, v: v, s: s, ok: ok}
+func newViewTx(ctx context.Context, tx Tx, v *ReadView, s uint64, ok bool) *viewTx {
+	return &viewTx{Tx: tx, ctx: ctx, v: v, s: s, ok: ok}
 }
 
 // fresh reports whether no write has started since the view did (and none was in flight).
@@ -251,22 +244,26 @@ func (t *viewTx) ListAccessEntries(clusterID, policyARN string, p Page) ([]strin
 }
 
 func (t *viewTx) GetCluster(key ClusterKey) (*Cluster, error) {
-	return t.cluster(t.v.clusters, key, t.Tx.GetCluster)
+	token, ok := t.v.probed(t.ctx) // before the read: a later write changes the next token
+	if !ok {
+		return t.Tx.GetCluster(key)
+	}
+	return t.cluster(t.v.clusters, key, token, t.Tx.GetCluster)
 }
 
 func (t *viewTx) GetClusterSummary(key ClusterKey) (*Cluster, error) {
-	return t.cluster(t.v.summaries, key, t.Tx.GetClusterSummary)
+	return t.cluster(t.v.summaries, key, "", t.Tx.GetClusterSummary)
 }
 
-func (t *viewTx) cluster(m map[ClusterKey]viewCluster, key ClusterKey, read func(ClusterKey) (*Cluster, error)) (*Cluster, error) {
+func (t *viewTx) cluster(m map[ClusterKey]viewCluster, key ClusterKey, token string, read func(ClusterKey) (*Cluster, error)) (*Cluster, error) {
 	if t.fresh() {
-		if x, hit := get(t.v, m, key, t.s, func(x viewCluster) uint64 { return x.state }); hit {
+		if x, hit := get(t.v, m, key, t.s, func(x viewCluster) uint64 { return x.state }); hit && x.token == token {
 			return x.cl.Clone(), x.err
 		}
 	}
 	cl, err := read(key)
 	if t.ok && cacheable(err) {
-		put(t.v, m, readViewMaxClusters, key, viewCluster{state: t.s, cl: cl.Clone(), err: err})
+		put(t.v, m, readViewMaxClusters, key, viewCluster{state: t.s, token: token, cl: cl.Clone(), err: err})
 	}
 	return cl, err
 }

@@ -15,17 +15,17 @@ func TestProbeGroupJoinsOnlyLaterProbes(t *testing.T) {
 	var calls atomic.Int32
 	release := make(chan struct{})
 	started := make(chan int32, 100)
-	probe := func(context.Context) bool {
+	probe := func(context.Context) (string, bool) {
 		n := calls.Add(1)
 		started <- n
 		if n == 1 {
 			<-release
 		}
-		return true
+		return "", true
 	}
 	ctx := context.Background()
 	first := make(chan bool)
-	go func() { first <- g.do(ctx, probe) }()
+	go func() { _, ok := g.do(ctx, probe); first <- ok }()
 	if n := <-started; n != 1 {
 		t.Fatalf("first probe is call %d", n)
 	}
@@ -58,38 +58,51 @@ func TestProbeGroupJoinsOnlyLaterProbes(t *testing.T) {
 	t.Logf("%d views shared %d probes", late+1, calls.Load())
 }
 
-// A probe whose token changes invalidates every value kept; an unchanged token keeps them; a
-// failing probe serves the view from the database (not ok).
-func TestReadViewProbe(t *testing.T) {
-	token, fail := uint64(1), false
-	v := NewReadView(func(context.Context) (uint64, error) {
+// countingTx answers GetCluster with a fixed cluster and counts the reads that reach it.
+type countingTx struct {
+	Tx
+	reads int
+}
+
+func (t *countingTx) GetCluster(key ClusterKey) (*Cluster, error) {
+	t.reads++
+	return &Cluster{Name: key.Name, Spec: ClusterSpec{Endpoint: "https://k"}}, nil
+}
+
+// A cluster's record is served from memory only while the probe answers the token it was read
+// under; a changed token, or a failing probe, reads the database.
+func TestReadViewClusterFollowsProbe(t *testing.T) {
+	token, fail := "1", false
+	v := NewReadView(func(context.Context) (string, error) {
 		if fail {
-			return 0, context.DeadlineExceeded
+			return "", context.DeadlineExceeded
 		}
 		return token, nil
 	})
 	ctx := context.Background()
-	s1, ok := v.start(ctx)
-	if !ok {
-		t.Fatal("not ok")
+	db := &countingTx{}
+	describe := func() {
+		s, ok := v.start()
+		if _, err := newViewTx(ctx, db, v, s, ok).GetCluster(ClusterKey{Name: "c"}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if s2, _ := v.start(ctx); s2 != s1 {
-		t.Fatal("unchanged token changed the state")
-	}
-	token = 2
-	if s3, _ := v.start(ctx); s3 == s1 {
-		t.Fatal("changed token kept the state")
-	}
-	fail = true
-	if _, ok := v.start(ctx); ok {
-		t.Fatal("failed probe: view from memory")
-	}
-	fail = false
-	s4, ok := v.start(ctx)
-	if !ok {
-		t.Fatal("not ok after the probe recovered")
-	}
-	if s5, _ := v.start(ctx); s5 != s4 {
-		t.Fatal("state moved with the token unchanged")
+	for _, step := range []struct {
+		token string
+		fail  bool
+		reads int
+	}{
+		{"1", false, 1}, // first read: the database
+		{"1", false, 1}, // same token: memory
+		{"2", false, 2}, // another connection wrote: the database
+		{"2", false, 2},
+		{"2", true, 3}, // the probe failed: the database
+		{"2", false, 3},
+	} {
+		token, fail = step.token, step.fail
+		describe()
+		if db.reads != step.reads {
+			t.Fatalf("token %s fail %v: %d database reads, want %d", step.token, step.fail, db.reads, step.reads)
+		}
 	}
 }

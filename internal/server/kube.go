@@ -89,12 +89,9 @@ func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, e
 			s.log.Error("webhook index not refreshed; it catches up on the next write", "error", err)
 		}
 	}}
-	// Reads come from memory while nothing else has written the database: on PostgreSQL the
-	// change feed tells (a marker behind every change committed before the read), on SQLite
-	// the file's data version (`eksaccess cluster attach` writes it directly).
-	if feed != nil {
-		n.Reads = access.NewReadView(feed.Sync)
-	} else if p, ok := st.(interface{ ChangeProbe() access.ChangeProbe }); ok {
+	// SQLite: every write of entries passes through here, so reads may come from memory; the
+	// file's data version tells when `eksaccess cluster attach` wrote a cluster directly.
+	if p, ok := st.(interface{ ChangeProbe() access.ChangeProbe }); ok && feed == nil {
 		n.Reads = access.NewReadView(p.ChangeProbe())
 	}
 	return n, nil

@@ -2,13 +2,10 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,87 +49,6 @@ type FeedHandler struct {
 type Feed struct {
 	s   *Store
 	pos Position
-
-	// Sync's state: markers this replica NOTIFYs on a channel of its own, in the same queue as
-	// the changes (PostgreSQL delivers notifications in commit order).
-	syncChannel string
-	mu          sync.Mutex
-	epoch       uint64 // changes received, plus one per (re)connection
-	live        bool   // listening, caught up
-	seq         uint64
-	waiters     map[string]chan uint64
-}
-
-// errFeedDown is Sync's answer while the feed is not listening.
-var errFeedDown = errors.New("postgres: change feed not connected")
-
-// Sync returns a token of the changes this feed has received, once it has received every
-// change committed before Sync was called: it NOTIFYs a marker on this feed's own channel and
-// waits for it to arrive on the feed's connection, after every notification of a transaction
-// that committed before it. Two calls return the same token only if no change arrived in
-// between and the feed did not reconnect. It fails while the feed is disconnected.
-func (f *Feed) Sync(ctx context.Context) (uint64, error) {
-	f.mu.Lock()
-	if !f.live {
-		f.mu.Unlock()
-		return 0, errFeedDown
-	}
-	f.seq++
-	id := strconv.FormatUint(f.seq, 10)
-	ch := make(chan uint64, 1)
-	f.waiters[id] = ch
-	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		delete(f.waiters, id)
-		f.mu.Unlock()
-	}()
-	if _, err := f.s.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, f.syncChannel, id); err != nil {
-		return 0, classify(err)
-	}
-	select {
-	case epoch, ok := <-ch:
-		if !ok {
-			return 0, errFeedDown
-		}
-		return epoch, nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
-}
-
-// connected marks the feed listening and caught up; disconnected fails the Syncs waiting.
-func (f *Feed) connected() {
-	f.mu.Lock()
-	f.epoch++
-	f.live = true
-	f.mu.Unlock()
-}
-
-func (f *Feed) disconnected() {
-	f.mu.Lock()
-	f.live = false
-	for id, ch := range f.waiters {
-		close(ch)
-		delete(f.waiters, id)
-	}
-	f.mu.Unlock()
-}
-
-// received handles one notification: a Sync marker of this feed, or a change.
-func (f *Feed) received(n *pgconn.Notification, pending map[string]bool) {
-	f.mu.Lock()
-	if n.Channel == f.syncChannel {
-		if ch := f.waiters[n.Payload]; ch != nil {
-			ch <- f.epoch
-			delete(f.waiters, n.Payload)
-		}
-		f.mu.Unlock()
-		return
-	}
-	f.epoch++
-	f.mu.Unlock()
-	f.note(n, pending)
 }
 
 // NewFeed starts a feed at the database's current position: take it before loading the index,
@@ -145,9 +61,7 @@ func (s *Store) NewFeed(ctx context.Context) (*Feed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: change feed position: %w", classify(err))
 	}
-	var nonce [8]byte
-	rand.Read(nonce[:])
-	return &Feed{s: s, pos: p, syncChannel: "eksaccess_sync_" + hex.EncodeToString(nonce[:]), waiters: map[string]chan uint64{}}, nil
+	return &Feed{s: s, pos: p}, nil
 }
 
 // Run follows the feed until ctx ends, reconnecting with backoff.
@@ -198,8 +112,7 @@ func (f *Feed) listen(ctx context.Context, h FeedHandler, pending map[string]boo
 		defer cancel()
 		conn.Close(cctx)
 	}()
-	defer f.disconnected()
-	if _, err := conn.Exec(ctx, `LISTEN `+FeedChannel+`; LISTEN `+f.syncChannel); err != nil {
+	if _, err := conn.Exec(ctx, `LISTEN `+FeedChannel); err != nil {
 		return err
 	}
 	// Catch up on what was committed while not listening.
@@ -229,7 +142,6 @@ func (f *Feed) listen(ctx context.Context, h FeedHandler, pending map[string]boo
 	cancel()
 	f.s.pruneChanges(ctx)
 	ok()
-	f.connected()
 	prune := time.NewTicker(changesRetention / 6)
 	defer prune.Stop()
 
@@ -279,11 +191,11 @@ func (f *Feed) listen(ctx context.Context, h FeedHandler, pending map[string]boo
 		case <-prune.C:
 			f.s.pruneChanges(ctx)
 		case n := <-notes:
-			f.received(n, pending)
+			f.note(n, pending)
 			for drained := false; !drained && len(pending) < 1000; {
 				select {
 				case n := <-notes:
-					f.received(n, pending)
+					f.note(n, pending)
 				default:
 					drained = true
 				}

@@ -147,7 +147,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.SetMaxIdleConns(8)
 	}
 	s := &Store{writer: writer, reader: reader, writerStmts: &stmtCache{db: writer}, readerStmts: &stmtCache{db: reader}, created: created, memory: memory,
-		probe: &prober{dsn: "file:" + file + "?" + params.Encode()}}
+		probe: &prober{dsn: "file:" + file + "?" + params.Encode(), shm: file + "-shm"}}
 	if reader == writer {
 		s.readerStmts = s.writerStmts
 	}

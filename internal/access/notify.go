@@ -11,8 +11,8 @@ type Notifying struct {
 	// OnCommitChanges, when set, is called instead of OnCommit with what changed in detail, so
 	// that a write to one access entry need not reload its whole cluster.
 	OnCommitChanges func(Changes)
-	// Reads, when set, serves one-statement views from memory (see ReadView): only for a
-	// store that no other process writes.
+	// Reads, when set, serves views from memory (see ReadView): only for a store whose entries
+	// no other process writes.
 	Reads *ReadView
 }
 
@@ -68,7 +68,7 @@ func (n *Notifying) Update(ctx context.Context, fn func(Tx) error) error {
 
 // ViewOneStatement implements OneStatementViewer when the wrapped store does.
 func (n *Notifying) ViewOneStatement(ctx context.Context, fn func(Tx) error) error {
-	fn = n.withReads(fn)
+	fn = n.withReads(ctx, fn)
 	if v, ok := n.Store.(OneStatementViewer); ok {
 		return v.ViewOneStatement(ctx, fn)
 	}
@@ -77,16 +77,16 @@ func (n *Notifying) ViewOneStatement(ctx context.Context, fn func(Tx) error) err
 
 // View implements Store.
 func (n *Notifying) View(ctx context.Context, fn func(Tx) error) error {
-	return n.Store.View(ctx, n.withReads(fn))
+	return n.Store.View(ctx, n.withReads(ctx, fn))
 }
 
 // withReads gives fn a Tx that reads from n.Reads when it is set.
-func (n *Notifying) withReads(fn func(Tx) error) func(Tx) error {
+func (n *Notifying) withReads(ctx context.Context, fn func(Tx) error) func(Tx) error {
 	if n.Reads == nil {
 		return fn
 	}
 	s, ok := n.Reads.start() // before the store's snapshot starts
-	return func(tx Tx) error { return fn(newViewTx(tx, n.Reads, s, ok)) }
+	return func(tx Tx) error { return fn(newViewTx(ctx, tx, n.Reads, s, ok)) }
 }
 
 // notifyTx records which clusters and entries a transaction writes.

@@ -89,8 +89,10 @@ func (s *Server) newIndex(ctx context.Context, st access.Store) (access.Store, e
 			s.log.Error("webhook index not refreshed; it catches up on the next write", "error", err)
 		}
 	}}
-	if feed == nil { // SQLite: every write passes through here, so reads may come from memory
-		n.Reads = access.NewReadView()
+	// SQLite: every write of entries passes through here, so reads may come from memory; the
+	// file's data version tells when `eksaccess cluster attach` wrote a cluster directly.
+	if p, ok := st.(interface{ ChangeProbe() access.ChangeProbe }); ok && feed == nil {
+		n.Reads = access.NewReadView(p.ChangeProbe())
 	}
 	return n, nil
 }

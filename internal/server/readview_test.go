@@ -2,12 +2,15 @@ package server_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
+	"github.com/eksaccess/eksaccess/internal/access"
+	"github.com/eksaccess/eksaccess/internal/store"
 	"github.com/eksaccess/eksaccess/internal/testutil"
 )
 
@@ -133,4 +136,44 @@ func TestDescribeSeesEveryAcknowledgedWrite(t *testing.T) {
 	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
 	_, err = other.ListAccessEntries(ctx, &eks.ListAccessEntriesInput{ClusterName: aws.String("mem")})
 	testutil.WantAPIError(t, err, "ResourceNotFoundException", 404, "")
+}
+
+// A write to the SQLite file that does not pass through the server (`eksaccess cluster attach`
+// writes a running server's database directly) is seen by the next DescribeCluster at once,
+// though the server had the cluster in memory: the read view asks SQLite's data version first.
+func TestDescribeClusterSeesWritesOfOtherConnections(t *testing.T) {
+	if os.Getenv(testutil.EngineEnv) == "postgres" {
+		t.Skip("SQLite's data version; PostgreSQL's replicas: cmd/eksaccess TestReplicasReadYourWritesAcrossReplicas")
+	}
+	s := testutil.Start(t)
+	c := s.EKS()
+	ctx := testutil.Ctx(t)
+	createCluster(t, c, "attached")
+	ca := testutil.NewPKI(t).CAPEM
+	key := access.ClusterKey{Account: testutil.DefaultAccount, Region: testutil.DefaultRegion, Name: "attached"}
+	for i := range 5 {
+		for range 3 { // the view holds the cluster
+			if _, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("attached")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other, err := store.Open(ctx, s.Config.Database) // its own connections, as another process
+		if err != nil {
+			t.Fatal(err)
+		}
+		endpoint := fmt.Sprintf("https://10.0.0.%d:6443", i+1)
+		if _, err := access.NewService(other).AttachKubernetes(ctx, key, endpoint, ca); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("attached")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := aws.ToString(got.Cluster.Endpoint); e != endpoint {
+			t.Fatalf("round %d: DescribeCluster answered endpoint %q after another connection attached %q", i, e, endpoint)
+		}
+	}
 }

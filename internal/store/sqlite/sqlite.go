@@ -42,6 +42,9 @@ type Store struct {
 	created string
 	memory  bool
 
+	// probe answers access.ReadView's question "did anything else write?" (probe.go).
+	probe *prober
+
 	// Group commit (commit.go): queued write calls and whether a leader is running them.
 	qmu     sync.Mutex
 	queue   []*writeReq
@@ -143,7 +146,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.SetMaxOpenConns(8)
 		reader.SetMaxIdleConns(8)
 	}
-	s := &Store{writer: writer, reader: reader, writerStmts: &stmtCache{db: writer}, readerStmts: &stmtCache{db: reader}, created: created, memory: memory}
+	s := &Store{writer: writer, reader: reader, writerStmts: &stmtCache{db: writer}, readerStmts: &stmtCache{db: reader}, created: created, memory: memory,
+		probe: &prober{dsn: "file:" + file + "?" + params.Encode(), shm: file + "-shm"}}
 	if reader == writer {
 		s.readerStmts = s.writerStmts
 	}
@@ -156,6 +160,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database, checkpointing the WAL into it first.
 func (s *Store) Close() error {
+	s.probe.close()
 	if !s.memory {
 		s.checkpoint() // open.go
 	}

@@ -116,6 +116,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		// SQLite would open it read-only and serve until the first write fails.
 		return nil, explainOpen(file, nil)
 	}
+	// temp_store(MEMORY) keeps statement journals in memory: group commit runs each request in
+	// a SAVEPOINT, and SQLite copies every page a savepoint first changes into the statement
+	// journal, a temporary file once it passes 64 KiB (then one write system call per page).
+	// That journal only serves ROLLBACK TO within the open transaction (crash recovery is the
+	// WAL's), so memory loses nothing. Set first: a temp_store in the DSN overrides it.
+	params["_pragma"] = append([]string{"temp_store(MEMORY)"}, params["_pragma"]...)
 	pragmas := []string{"busy_timeout(10000)", "foreign_keys(1)"}
 	if !memory {
 		pragmas = append(pragmas, "journal_mode(WAL)")

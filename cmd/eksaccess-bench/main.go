@@ -40,6 +40,7 @@ type config struct {
 	manyEntries   int
 	createRoles   int
 	createCluster int
+	newClusters   int
 	tokens        int
 	serveArgs     []string
 	profileDir    string
@@ -74,10 +75,11 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.manyEntries, "many-entries", 100, "access entries per cluster of the many scenario")
 	fs.IntVar(&c.createRoles, "create-roles", 1000, "IAM roles in the identities file for CreateAccessEntry (creates = roles x clusters at most)")
 	fs.IntVar(&c.createCluster, "create-clusters", 60, "empty clusters the measured CreateAccessEntry calls fill")
+	fs.IntVar(&c.newClusters, "new-clusters", 20000, "distinct clusters signed ahead for the CreateCluster measurement (at most that many creates)")
 	fs.IntVar(&c.tokens, "tokens", 40000, "distinct tokens minted ahead for the uncached TokenReview measurement (each is verified once)")
 	fs.StringVar(&serveArgs, "serve-args", "", "extra arguments for `eksaccess serve`, space-separated")
 	fs.StringVar(&c.dsnOptions, "dsn-options", "", "driver options appended to the servers' sqlite DSN, e.g. _pragma=synchronous(NORMAL)")
-	fs.IntVar(&c.writeConc, "write-concurrency", 0, "concurrency of the CreateAccessEntry and AssociateAccessPolicy measurements (default: -concurrency)")
+	fs.IntVar(&c.writeConc, "write-concurrency", 0, "concurrency of the CreateAccessEntry, CreateCluster and AssociateAccessPolicy measurements (default: -concurrency)")
 	fs.StringVar(&c.profileDir, "profile-dir", "", "start the server with --pprof-listen and save a CPU profile of every measurement here")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final table")
 	fs.StringVar(&c.wrk, "wrk", "wrk", "also measure the GET and webhook operations and the ceiling with this wrk binary (a light C client) and report both clients' figures; empty: the Go client only")

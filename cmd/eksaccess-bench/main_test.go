@@ -36,14 +36,14 @@ func TestSmoke(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	code := benchMain([]string{"-eksaccess", bin, "-dir", t.TempDir(), "-duration", "150ms", "-wrk-duration", "1s", "-wrk-scenarios", "small", "-concurrency", "4", "-quiet",
-		"-large-entries", "60", "-many-clusters", "3", "-many-entries", "6", "-create-roles", "20", "-create-clusters", "3", "-tokens", "300"}, &stdout, &stderr)
+		"-large-entries", "60", "-many-clusters", "3", "-many-entries", "6", "-create-roles", "20", "-create-clusters", "3", "-tokens", "300", "-new-clusters", "200"}, &stdout, &stderr)
 	out := stdout.String()
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr.String())
 	}
 	for _, want := range []string{"ceiling (mean)", "wrk ceiling (mean)", "| small | DescribeAccessEntry |", "| small | DescribeCluster |", "| many | DescribeCluster |", "| small | ListAccessEntries", "| small | TokenReview (cached token) |",
 		"| small | TokenReview (uncached", "| small | SubjectAccessReview |", "| small | SubjectAccessReview at half", "| small | AssociateAccessPolicy |",
-		"| small | CreateAccessEntry |", "| large | DescribeAccessEntry |", "| many | SubjectAccessReview |", "heap per entry", "start-up with 60 entries"} {
+		"| small | CreateAccessEntry |", "| small | CreateCluster |", "| large | DescribeAccessEntry |", "| many | SubjectAccessReview |", "heap per entry", "start-up with 60 entries"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

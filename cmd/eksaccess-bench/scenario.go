@@ -495,6 +495,9 @@ func scenario(ctx context.Context, c config, sc, identities string, client *http
 				"kubernetesGroups": []string{"team"}, "clientRequestToken": fmt.Sprintf("bench-%d", i)})
 			return sign(base, "POST", "/clusters/"+fmt.Sprintf("bench-create-%d", i%c.createCluster)+"/access-entries", "", body)
 		})), 0, writeConc)
+		measureAt(once("CreateCluster", pool(c.newClusters, func(i int) *signed {
+			return sign(base, "POST", "/clusters", "", createClusterBody(i))
+		})), 0, writeConc)
 	case "large":
 		measure(describeOp(base, func(int) (string, string) { return "bench-large", seedRole(rng.IntN(c.largeEntries - 1)) }), 0)
 		measure(sarOp(base, func(int) (string, int) { return "bench-large", rng.IntN(c.largeEntries - 1) }), 0)
@@ -537,4 +540,19 @@ func profile(addr, path string, d time.Duration) func() {
 		f.Close()
 	}()
 	return func() { <-done }
+}
+
+// createClusterBody is the i-th measured CreateCluster, as aws-sdk-go-v2 sends it: a distinct
+// name, the required roleArn and resourcesVpcConfig, accessConfig, a version and the
+// clientRequestToken the SDK fills in (a UUID) when the caller gives none.
+func createClusterBody(i int) []byte {
+	body, _ := json.Marshal(map[string]any{
+		"name":               fmt.Sprintf("bench-new-%d", i),
+		"roleArn":            "arn:aws:iam::" + account + ":role/eks-cluster",
+		"version":            "1.31",
+		"resourcesVpcConfig": map[string]any{"subnetIds": []string{fmt.Sprintf("subnet-%017x", 2*i), fmt.Sprintf("subnet-%017x", 2*i+1)}},
+		"accessConfig":       map[string]any{"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": true},
+		"clientRequestToken": fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", i, i>>16&0xffff, i&0xfff, i>>12&0xfff, i),
+	})
+	return body
 }

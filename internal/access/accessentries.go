@@ -93,14 +93,18 @@ func (s *Service) CreateAccessEntry(ctx context.Context, c Caller, in CreateAcce
 
 	hashed := in
 	hashed.ClientRequestToken = ""
+	hash, err := requestHash("CreateAccessEntry", in.ClientRequestToken, hashed) // before the write is queued (see CreateCluster)
+	if err != nil {
+		return nil, err
+	}
 	var out *AccessEntry
-	err := s.update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		cl, err := apiCluster(tx, c, in.ClusterName)
 		if err != nil {
 			return err
 		}
 		now := s.nowMillis()
-		out, err = idempotent(tx, c, "CreateAccessEntry", in.ClusterName, in.ClientRequestToken, hashed, now, func() (*AccessEntry, error) {
+		out, err = idempotentHashed(tx, c, "CreateAccessEntry", in.ClusterName, in.ClientRequestToken, hash, now, func() (*AccessEntry, error) {
 			e := &AccessEntry{
 				ClusterID:        cl.ID,
 				ClusterName:      cl.Name,

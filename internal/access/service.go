@@ -69,16 +69,35 @@ func ident(s string) string { return s }
 // request returns the first result; the same token with a different request is an error.
 // input must not contain the token itself. Runs inside the caller's transaction.
 func idempotent[T any](tx Tx, c Caller, op, resource, token string, input any, now Millis, do func() (T, error)) (T, error) {
+	hash, err := requestHash(op, token, input)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return idempotentHashed(tx, c, op, resource, token, hash, now, do)
+}
+
+// requestHash is the hash an idempotency record keeps of a request (input, without its
+// token); "" when the request has no token.
+func requestHash(op, token string, input any) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	b, err := json.Marshal(input)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(append([]byte(op+"\x00"), b...))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// idempotentHashed is idempotent with the request's hash made ahead (requestHash), outside the
+// transaction.
+func idempotentHashed[T any](tx Tx, c Caller, op, resource, token, hash string, now Millis, do func() (T, error)) (T, error) {
 	var zero T
 	if token == "" {
 		return do()
 	}
-	b, err := json.Marshal(input)
-	if err != nil {
-		return zero, err
-	}
-	sum := sha256.Sum256(append([]byte(op+"\x00"), b...))
-	hash := hex.EncodeToString(sum[:])
 	key := IdempotencyKey{Account: c.Account, Region: c.Region, Operation: op, Resource: resource, Token: token}
 	rec, err := tx.GetIdempotency(key)
 	switch {

@@ -119,6 +119,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		// SQLite would open it read-only and serve until the first write fails.
 		return nil, explainOpen(file, nil)
 	}
+	// temp_store(MEMORY) keeps statement journals in memory: group commit runs each request in
+	// a SAVEPOINT, and SQLite copies every page a savepoint first changes into the statement
+	// journal, a temporary file once it passes 64 KiB (then one write system call per page).
+	// That journal only serves ROLLBACK TO within the open transaction (crash recovery is the
+	// WAL's), so memory loses nothing. A temp_store in the DSN is kept (the driver runs
+	// pragmas sorted by text, so adding ours would not leave the user's last).
+	if !hasPragma(params, "temp_store") {
+		params.Add("_pragma", "temp_store(MEMORY)")
+	}
 	pragmas := []string{"busy_timeout(10000)", "foreign_keys(1)"}
 	if !memory {
 		pragmas = append(pragmas, "journal_mode(WAL)")
@@ -156,6 +165,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, explainOpen(file, err)
 	}
 	return s, nil
+}
+
+// hasPragma reports whether the DSN sets the pragma name.
+func hasPragma(params url.Values, name string) bool {
+	for _, p := range params["_pragma"] {
+		if m := pragmaRe.FindStringSubmatch(p); m != nil && strings.EqualFold(m[1], name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close closes the database, checkpointing the WAL into it first.

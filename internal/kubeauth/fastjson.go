@@ -85,25 +85,25 @@ func (s *scan) strs(dst *[]string) bool {
 	if !s.next('[') {
 		return false
 	}
-	out := []string{}
-	if s.next(']') {
-		*dst = out
-		return true
-	}
-	for {
-		var v string
-		if !s.str(&v) {
-			return false
-		}
-		out = append(out, v)
-		if s.next(']') {
-			*dst = out
-			return true
-		}
-		if !s.next(',') {
-			return false
+	var small [8]string
+	out := small[:0]
+	if !s.next(']') {
+		for {
+			var v string
+			if !s.str(&v) {
+				return false
+			}
+			out = append(out, v)
+			if s.next(']') {
+				break
+			}
+			if !s.next(',') {
+				return false
+			}
 		}
 	}
+	*dst = append(make([]string, 0, len(out)), out...)
+	return true
 }
 
 // object calls member for each member of an object; member reads the value and reports false

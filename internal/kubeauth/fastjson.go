@@ -391,8 +391,8 @@ func appendStrings(dst []byte, v []string) []byte {
 	return append(dst, ']')
 }
 
-// appendSARAnswer appends the answer to a SubjectAccessReview as json.Encoder encodes
-// reviewAnswer[sarStatus].
+// appendSARAnswer appends the answer to a SubjectAccessReview (its apiVersion, its kind and
+// st as "status", then a newline) as json.Encoder encoded it.
 func appendSARAnswer(dst []byte, apiVersion string, st sarStatus) []byte {
 	dst = append(dst, `{"apiVersion":`...)
 	dst = appendString(dst, apiVersion)
@@ -405,8 +405,8 @@ func appendSARAnswer(dst []byte, apiVersion string, st sarStatus) []byte {
 	return append(dst, "}}\n"...)
 }
 
-// appendTokenReviewAnswer appends the answer to a TokenReview as json.Encoder encodes
-// reviewAnswer[tokenReviewStatus].
+// appendTokenReviewAnswer appends the answer to a TokenReview (its apiVersion, its kind and st
+// as "status", then a newline) as json.Encoder encoded it.
 func appendTokenReviewAnswer(dst []byte, apiVersion string, st *tokenReviewStatus) []byte {
 	dst = append(dst, `{"apiVersion":`...)
 	dst = appendString(dst, apiVersion)

@@ -75,6 +75,14 @@ func TestFastReviewTakesCommonBodies(t *testing.T) {
 	}
 }
 
+// reviewAnswer is the answer to a review as encoding/json encodes it: the oracle of the
+// answers the webhooks append (appendSARAnswer, appendTokenReviewAnswer).
+type reviewAnswer[T any] struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Status     T      `json:"status"`
+}
+
 func encoded(t *testing.T, v any) string {
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {

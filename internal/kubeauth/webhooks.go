@@ -118,13 +118,6 @@ func readReview[S any](r *http.Request, group, kind string, fast func([]byte, *r
 	return &rv, nil
 }
 
-// reviewAnswer is the answer to a review: the request's version and kind, and a status.
-type reviewAnswer[T any] struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Status     T      `json:"status"`
-}
-
 // writeAnswer answers the JSON that appendAnswer appends, in one write with its Content-Length.
 func writeAnswer(rw http.ResponseWriter, appendAnswer func([]byte) []byte) {
 	p := answerPool.Get().(*[]byte)

@@ -97,7 +97,8 @@ type review[S any] struct {
 // request, so they should not allocate what they can reuse).
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func readReview[S any](r *http.Request, group, kind string) (*review[S], error) {
+// readReview decodes a review with fast (fastTokenReview, fastSAR), else with encoding/json.
+func readReview[S any](r *http.Request, group, kind string, fast func([]byte, *review[S]) bool) (*review[S], error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)
@@ -105,8 +106,11 @@ func readReview[S any](r *http.Request, group, kind string) (*review[S], error) 
 		return nil, err
 	}
 	var rv review[S]
-	if err := json.Unmarshal(buf.Bytes(), &rv); err != nil {
-		return nil, err
+	if !fast(buf.Bytes(), &rv) {
+		rv = review[S]{}
+		if err := json.Unmarshal(buf.Bytes(), &rv); err != nil {
+			return nil, err
+		}
 	}
 	if rv.Kind != kind || (rv.APIVersion != group+"/v1" && rv.APIVersion != group+"/v1beta1") {
 		return nil, errors.New("want " + kind + " of " + group + "/v1 or v1beta1, got " + rv.Kind + " " + rv.APIVersion)
@@ -114,27 +118,19 @@ func readReview[S any](r *http.Request, group, kind string) (*review[S], error) 
 	return &rv, nil
 }
 
-// reviewAnswer is the answer to a review: the request's version and kind, and a status.
-type reviewAnswer[T any] struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Status     T      `json:"status"`
-}
-
-// writeJSON answers v in one write with its Content-Length.
-func writeJSON(rw http.ResponseWriter, v any) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
-		http.Error(rw, err.Error(), http.StatusInternalServerError)
-		return
-	}
+// writeAnswer answers the JSON that appendAnswer appends, in one write with its Content-Length.
+func writeAnswer(rw http.ResponseWriter, appendAnswer func([]byte) []byte) {
+	p := answerPool.Get().(*[]byte)
+	b := appendAnswer((*p)[:0])
 	h := rw.Header()
 	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
-	rw.Write(buf.Bytes())
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	rw.Write(b)
+	*p = b
+	answerPool.Put(p)
 }
+
+var answerPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // tokenReviewStatus is TokenReview.status; v1 and v1beta1 share its JSON form.
 type tokenReviewStatus struct {
@@ -146,7 +142,7 @@ type tokenReviewStatus struct {
 
 func (w *Webhooks) authenticate(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rv, err := readReview[authnv1.TokenReviewSpec](r, "authentication.k8s.io", "TokenReview")
+	rv, err := readReview(r, "authentication.k8s.io", "TokenReview", fastTokenReview)
 	if err != nil {
 		w.latency.WithLabelValues("authenticate", "error").Observe(time.Since(start).Seconds())
 		http.Error(rw, "bad TokenReview: "+err.Error(), http.StatusBadRequest)
@@ -168,7 +164,7 @@ func (w *Webhooks) authenticate(rw http.ResponseWriter, r *http.Request) {
 		w.refusals.WithLabelValues(res.reason).Inc()
 		w.Log.Info("token refused", "cluster", key.Name, "account", key.Account, "reason", res.reason, "detail", res.detail)
 	}
-	writeJSON(rw, &reviewAnswer[tokenReviewStatus]{APIVersion: rv.APIVersion, Kind: "TokenReview", Status: st})
+	writeAnswer(rw, func(b []byte) []byte { return appendTokenReviewAnswer(b, rv.APIVersion, &st) })
 	if rec := w.Index.rec; rec != nil {
 		d := &Decision{Time: start, Webhook: WebhookAuthenticate, Cluster: key, Principal: res.principal, Allowed: res.user != nil, Result: result}
 		if res.user != nil {
@@ -339,11 +335,9 @@ func renderUser(username string, groups []string, id *Identity) reviewResult {
 	return reviewResult{user: user}
 }
 
-// renderer fills in the templates of one identity; its replacer is built on first use (most
-// names have no placeholder).
+// renderer fills in the templates of one identity.
 type renderer struct {
 	id *Identity
-	r  *strings.Replacer
 }
 
 // expand renders one username or group template.
@@ -354,22 +348,48 @@ func (rn *renderer) expand(tpl string) (string, error) {
 	if strings.Contains(tpl, "{{EC2PrivateDNSName}}") {
 		return "", errors.New("{{EC2PrivateDNSName}} cannot be resolved: eksaccess does not call EC2")
 	}
-	if rn.r == nil {
-		id := rn.id
-		rn.r = strings.NewReplacer(
-			"{{AccountID}}", id.Account,
-			"{{SessionName}}", strings.ReplaceAll(id.SessionName, "@", "-"),
-			"{{SessionNameRaw}}", id.SessionName,
-			"{{AccessKeyID}}", id.AccessKeyID,
-		)
-	}
-	out := rn.r.Replace(tpl)
+	out := rn.replace(tpl)
 	// A reserved prefix may be in the template (system:node:…) but must not come from a
 	// rendered value (a session named "system").
 	if p, reserved := access.ReservedPrefix(out); reserved && !strings.HasPrefix(tpl, p) {
 		return "", errors.New("rendered name " + out + " begins with the reserved prefix " + p)
 	}
 	return out, nil
+}
+
+// replace replaces each placeholder of tpl, left to right, as a strings.Replacer of the
+// placeholders would (no placeholder is a prefix of another, so at most one matches at a
+// position; replaced text is not scanned again).
+func (rn *renderer) replace(tpl string) string {
+	id := rn.id
+	var b strings.Builder
+	b.Grow(len(tpl) + 32)
+	for {
+		i := strings.Index(tpl, "{{")
+		if i < 0 {
+			b.WriteString(tpl)
+			return b.String()
+		}
+		b.WriteString(tpl[:i])
+		tpl = tpl[i:]
+		switch {
+		case strings.HasPrefix(tpl, "{{AccountID}}"):
+			b.WriteString(id.Account)
+			tpl = tpl[len("{{AccountID}}"):]
+		case strings.HasPrefix(tpl, "{{SessionName}}"):
+			b.WriteString(strings.ReplaceAll(id.SessionName, "@", "-"))
+			tpl = tpl[len("{{SessionName}}"):]
+		case strings.HasPrefix(tpl, "{{SessionNameRaw}}"):
+			b.WriteString(id.SessionName)
+			tpl = tpl[len("{{SessionNameRaw}}"):]
+		case strings.HasPrefix(tpl, "{{AccessKeyID}}"):
+			b.WriteString(id.AccessKeyID)
+			tpl = tpl[len("{{AccessKeyID}}"):]
+		default:
+			b.WriteByte('{')
+			tpl = tpl[1:]
+		}
+	}
 }
 
 // render fills in the username and group templates of an access entry or aws-auth mapping.
@@ -454,7 +474,7 @@ type sarStatus struct {
 
 func (w *Webhooks) authorize(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rv, err := readReview[sarSpec](r, "authorization.k8s.io", "SubjectAccessReview")
+	rv, err := readReview(r, "authorization.k8s.io", "SubjectAccessReview", fastSAR)
 	if err != nil {
 		w.latency.WithLabelValues("authorize", "error").Observe(time.Since(start).Seconds())
 		http.Error(rw, "bad SubjectAccessReview: "+err.Error(), http.StatusBadRequest)
@@ -480,7 +500,7 @@ func (w *Webhooks) authorize(rw http.ResponseWriter, r *http.Request) {
 			touch(e.usage.Allowed[d.Association], start.UnixMilli())
 		}
 	}
-	writeJSON(rw, &reviewAnswer[sarStatus]{APIVersion: rv.APIVersion, Kind: "SubjectAccessReview", Status: st})
+	writeAnswer(rw, func(b []byte) []byte { return appendSARAnswer(b, rv.APIVersion, st) })
 	if rec := w.Index.rec; rec != nil {
 		groups := spec.Groups
 		if len(groups) == 0 {

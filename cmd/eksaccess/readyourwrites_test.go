@@ -14,6 +14,7 @@ import (
 // behind a load balancer expects of one endpoint (issue 15). Reads served from a replica's
 // memory must keep this.
 func TestReplicasReadYourWritesAcrossReplicas(t *testing.T) {
+	t.Parallel() // its own schema (or directory) and servers
 	dsn := testutil.PostgresSchema(t, testutil.PostgresDSN(t))
 	rs := startReplicas(t, dsn, 2)
 	a, b := rs[0], rs[1]

@@ -44,6 +44,7 @@ func newest(t *testing.T, ctx context.Context, r *replica, verdict string) activ
 // Two replicas each decide a request of dev's: each replica's decision log holds its own, and
 // both report the same last use, the later of the two, once their batches are written.
 func TestActivityMergedAcrossReplicas(t *testing.T) {
+	t.Parallel() // its own schema (or directory) and servers
 	dsn := testutil.PostgresSchema(t, testutil.PostgresDSN(t))
 	rs := startReplicas(t, dsn, 2, "EKSACCESS_ACTIVITY_FLUSH=100ms")
 	a, b := rs[0], rs[1]
@@ -98,6 +99,7 @@ func TestActivityMergedAcrossReplicas(t *testing.T) {
 // The unused and decisions commands against a running server: tables, -o json, and one-line
 // errors with a non-zero exit.
 func TestUnusedAndDecisionsCommands(t *testing.T) {
+	t.Parallel() // its own schema (or directory) and servers
 	dir := t.TempDir()
 	ids := dir + "/identities.yaml"
 	if err := os.WriteFile(ids, []byte(replicaIdentities), 0o600); err != nil {

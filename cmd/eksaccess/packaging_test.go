@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,6 +65,9 @@ func TestHelpOfEveryCommandExitsZero(t *testing.T) {
 // `eksaccess version` reports the build information: -X main.version when set, else the
 // module version; the VCS revision and its commit time; the Go version.
 func TestVersionFromBuildInfo(t *testing.T) {
+	// Parallel: the two links below are the longest wait of the package; the other tests run
+	// meanwhile.
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is needed to stamp VCS information")
 	}
@@ -89,16 +93,26 @@ func TestVersionFromBuildInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, tc := range []struct{ name, ldflags, version string }{
+	cases := []struct{ name, ldflags, version string }{
 		{"module", "", ""},
 		{"release", "-X main.version=v9.8.7", "v9.8.7"},
-	} {
+	}
+	// Both binaries are linked at once (each link is seconds of mostly single-threaded work).
+	buildErrs := make([]error, len(cases))
+	var builds sync.WaitGroup
+	for i, tc := range cases {
+		builds.Go(func() {
+			// -buildvcs=true: the documented build stamps VCS information by default; say so
+			// explicitly, since GOFLAGS may turn it off.
+			buildErrs[i] = testutil.BuildEksaccess(filepath.Join(dir, tc.name), "-buildvcs=true", "-ldflags", tc.ldflags)
+		})
+	}
+	builds.Wait()
+	if err := errors.Join(buildErrs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
 		bin := filepath.Join(dir, tc.name)
-		// -buildvcs=true: the documented build stamps VCS information by default; say so
-		// explicitly, since GOFLAGS may turn it off.
-		if err := testutil.BuildEksaccess(bin, "-buildvcs=true", "-ldflags", tc.ldflags); err != nil {
-			t.Fatal(err)
-		}
 		out, err := exec.Command(bin, "version").Output()
 		if err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // memory (access.ReadView) while the change feed's Sync marker says no other replica wrote;
 // each round first fills the reader's memory with what the other replica then changes.
 func TestReplicasReadYourWritesAcrossReplicas(t *testing.T) {
+	t.Parallel() // its own schema (or directory) and servers
 	dsn := testutil.PostgresSchema(t, testutil.PostgresDSN(t))
 	rs := startReplicas(t, dsn, 2)
 	a, b := rs[0], rs[1]

@@ -235,6 +235,7 @@ func atOnce(fns ...func()) {
 }
 
 func TestReplicasOnPostgres(t *testing.T) {
+	t.Parallel() // its own schema (or directory) and servers
 	dsn := testutil.PostgresSchema(t, testutil.PostgresDSN(t))
 	rs := startReplicas(t, dsn, 2, "EKSACCESS_UPDATE_DURATION=500ms")
 	a, b := rs[0], rs[1]

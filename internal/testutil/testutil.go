@@ -132,15 +132,3 @@ func Ctx(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-// RequireCI fails (under CI=true) or skips (locally) when a needed tool is missing.
-func RequireCI(t testing.TB, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI: %v", what, err)
-	}
-	SkipVisibly(t, "%s not available: %v", what, err) // notice.go
-}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/eksaccess/eksaccess/internal/eksapi/model"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/testenv"
 )
 
 // The embedded model is exactly what gen/ produces from the botocore source source.json
@@ -14,7 +14,7 @@ import (
 func TestEmbeddedModelIsGenerated(t *testing.T) {
 	src := model.Provenance()
 	bc, err := model.FindBotocore()
-	testutil.RequireCI(t, "botocore (installed with aws-cli)", err)
+	testenv.RequireCI(t, "botocore (installed with aws-cli)", err)
 	if bc.Version != src.Botocore {
 		msg := "installed botocore is " + bc.Version + ", the embedded model comes from " + src.Botocore + ": run go generate ./internal/eksapi/model"
 		if os.Getenv("CI") == "true" {

@@ -10,7 +10,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/store/postgres"
 	"github.com/eksaccess/eksaccess/internal/store/sqlite"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/testenv"
 )
 
 // BenchmarkCreateEntry writes one access entry per transaction (as CreateAccessEntry does:
@@ -32,7 +32,7 @@ func BenchmarkCreateEntry(b *testing.B) {
 			return s
 		}},
 		{"postgres", func(b *testing.B) access.Store {
-			s, err := postgres.Open(ctx, testutil.PostgresSchema(b, testutil.PostgresDSN(b)))
+			s, err := postgres.Open(ctx, testenv.PostgresSchema(b, testenv.PostgresDSN(b)))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/store/postgres"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/testenv"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -23,9 +23,9 @@ func insertCluster(s access.Store, name string) error {
 // committed while the feed's connection is down arrives after it reconnects (catch-up by
 // revision).
 func TestFeedNotifiesAndCatchesUp(t *testing.T) {
-	base := testutil.PostgresDSN(t)
+	base := testenv.PostgresDSN(t)
 	appName := "feedtest-" + time.Now().Format("150405.000000")
-	dsn := testutil.PostgresSchema(t, base) + "&application_name=" + appName
+	dsn := testenv.PostgresSchema(t, base) + "&application_name=" + appName
 	appName += " (change feed)"
 	s, err := postgres.Open(context.Background(), dsn)
 	if err != nil {

@@ -8,15 +8,15 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/store/postgres"
 	"github.com/eksaccess/eksaccess/internal/store/storetest"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/testenv"
 )
 
 // TestConformance runs the storetest suite, unchanged, on PostgreSQL: every case gets a fresh
 // schema in the test database (EKSACCESS_TEST_POSTGRES).
 func TestConformance(t *testing.T) {
-	dsn := testutil.PostgresDSN(t)
+	dsn := testenv.PostgresDSN(t)
 	storetest.Run(t, func(t *testing.T) access.Store {
-		s, err := postgres.Open(context.Background(), testutil.PostgresSchema(t, dsn))
+		s, err := postgres.Open(context.Background(), testenv.PostgresSchema(t, dsn))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +27,7 @@ func TestConformance(t *testing.T) {
 // TestMigrationsConcurrent opens one empty schema from several stores at once: each
 // migration is applied exactly once and every store opens.
 func TestMigrationsConcurrent(t *testing.T) {
-	dsn := testutil.PostgresSchema(t, testutil.PostgresDSN(t))
+	dsn := testenv.PostgresSchema(t, testenv.PostgresDSN(t))
 	var wg sync.WaitGroup
 	errs := make([]error, 6)
 	for i := range errs {

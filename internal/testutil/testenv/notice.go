@@ -1,4 +1,7 @@
-package testutil
+// Package testenv is the part of testutil that needs no server, SDK or Kubernetes packages:
+// skipping visibly, requiring tools under CI, the test PostgreSQL. Test binaries of packages
+// that need only these link without testutil's dependencies (a link is seconds of CPU).
+package testenv
 
 import (
 	"fmt"
@@ -68,4 +71,16 @@ func packageDir() string {
 		}
 	}
 	return wd
+}
+
+// RequireCI fails (under CI=true) or skips (locally) when a needed tool is missing.
+func RequireCI(t testing.TB, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is required in CI: %v", what, err)
+	}
+	SkipVisibly(t, "%s not available: %v", what, err)
 }

@@ -35,6 +35,7 @@ type API struct {
 	authz   Authorizer // nil: every authenticated call is allowed (open mode)
 	log     *slog.Logger
 	metrics *metrics
+	answers answerCache // DescribeCluster's, encoded (answers.go)
 }
 
 // Options configures the API.
@@ -190,9 +191,11 @@ func (a *API) serve(w http.ResponseWriter, r *request, name string, h handlerFun
 	if err != nil {
 		return a.writeErr(w, r, name, err)
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return a.writeErr(w, r, name, err)
+	b, ok := out.(encoded)
+	if !ok {
+		if b, err = json.Marshal(out); err != nil {
+			return a.writeErr(w, r, name, err)
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))

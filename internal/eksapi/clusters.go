@@ -56,7 +56,7 @@ func (a *API) describeCluster(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return clusterJSON(c), nil
+	return a.answers.cluster(c)
 }
 
 func (a *API) deleteCluster(r *request) (any, error) {

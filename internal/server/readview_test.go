@@ -177,3 +177,47 @@ func TestDescribeClusterSeesWritesOfOtherConnections(t *testing.T) {
 		}
 	}
 }
+
+// DescribeCluster's answer is encoded once per cluster revision: every change of the cluster
+// (tags here; attach above; deletion and re-creation) answers anew at once.
+func TestDescribeClusterAnswerFollowsEveryChange(t *testing.T) {
+	s := testutil.Start(t)
+	c := s.EKS()
+	ctx := testutil.Ctx(t)
+	createCluster(t, c, "enc")
+	describe := func() *eks.DescribeClusterOutput {
+		t.Helper()
+		out, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("enc")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	arn := describe().Cluster.Arn
+	for i := range 10 {
+		v := fmt.Sprint(i)
+		if _, err := c.TagResource(ctx, &eks.TagResourceInput{ResourceArn: arn, Tags: map[string]string{"round": v}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := describe().Cluster.Tags["round"]; got != v {
+			t.Fatalf("round %d: tag %q after tagging %q", i, got, v)
+		}
+		if _, err := c.UntagResource(ctx, &eks.UntagResourceInput{ResourceArn: arn, TagKeys: []string{"round"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := describe().Cluster.Tags["round"]; ok {
+			t.Fatalf("round %d: tag %q still answered after untagging", i, got)
+		}
+	}
+	before := describe().Cluster
+	if _, err := c.DeleteCluster(ctx, &eks.DeleteClusterInput{Name: aws.String("enc")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("enc")}); err == nil {
+		t.Fatal("deleted cluster still described")
+	}
+	createCluster(t, c, "enc")
+	if after := describe().Cluster; aws.ToString(after.Endpoint) == aws.ToString(before.Endpoint) {
+		t.Fatalf("re-created cluster answered the deleted one's endpoint %s", aws.ToString(after.Endpoint))
+	}
+}

@@ -56,6 +56,7 @@ type clusterView struct {
 // entryView is one access entry as the webhooks use it.
 type entryView struct {
 	PrincipalARN string
+	Account      string // the principal's account: the one in the uid the token webhook issues
 	PrincipalID  string
 	Type         string
 	Username     string
@@ -336,7 +337,7 @@ func loadView(tx access.Tx, cl *access.Cluster, rec Recorder) (*clusterView, err
 		}
 	}
 	if p, ok := access.ParsePrincipalARN(cl.Spec.CreatorPrincipalARN); ok && cl.AuthenticationMode == access.ModeConfigMap {
-		v.creator = &entryView{PrincipalARN: p.PathlessARN(), PrincipalID: cl.Spec.CreatorPrincipalID,
+		v.creator = &entryView{PrincipalARN: p.PathlessARN(), Account: p.Account, PrincipalID: cl.Spec.CreatorPrincipalID,
 			Username: CreatorUsername, Groups: []string{"system:masters"}}
 	}
 	partition := access.PartitionOf(cl.Region)
@@ -346,7 +347,7 @@ func loadView(tx access.Tx, cl *access.Cluster, rec Recorder) (*clusterView, err
 		if !ok {
 			continue
 		}
-		ev := compileEntry(e, byPrincipal[e.PrincipalARN], partition, rec)
+		ev := compileEntry(e, p.Account, byPrincipal[e.PrincipalARN], partition, rec)
 		if e.PrincipalID != "" {
 			v.byID[e.PrincipalID] = ev
 		}
@@ -361,12 +362,14 @@ func newEntryView(e *access.AccessEntry, assocs []access.Association, partition 
 	for _, a := range assocs {
 		as = append(as, policy.Association{PolicyARN: a.PolicyARN, Scope: policy.Scope{Type: policy.ScopeType(a.ScopeType), Namespaces: a.Namespaces}})
 	}
-	return compileEntry(e, as, partition, rec)
+	p, _ := access.ParsePrincipalARN(e.PrincipalARN)
+	return compileEntry(e, p.Account, as, partition, rec)
 }
 
-func compileEntry(e *access.AccessEntry, as []policy.Association, partition string, rec Recorder) *entryView {
+// compileEntry builds an entry's view; account is its principal's (parsed from PrincipalARN).
+func compileEntry(e *access.AccessEntry, account string, as []policy.Association, partition string, rec Recorder) *entryView {
 	ev := &entryView{
-		PrincipalARN: e.PrincipalARN, PrincipalID: e.PrincipalID, Type: e.Type,
+		PrincipalARN: e.PrincipalARN, Account: account, PrincipalID: e.PrincipalID, Type: e.Type,
 		Username: e.Username, Groups: e.KubernetesGroups,
 		Policies: policy.Compile(as, partition), Associations: len(as), ARN: e.ARN,
 	}

@@ -68,6 +68,9 @@ func FuzzSubjectAccessReview(f *testing.F) {
 	f.Add("ops:jane-example.com", uid, "devs,jane-example.com-team,system:masters,system:authenticated", sessARN, fuzzRoleARN, "jane@example.com", "ASIAFUZZ", fuzzRoleID, fuzzRoleID)
 	f.Add("ops:x", uid, "devs,x-team", sessARN, fuzzRoleARN, "x", "", fuzzRoleID, "")
 	f.Add("ops:system:x", uid, "devs,system:x-team", sessARN, fuzzRoleARN, "system:x", "", fuzzRoleID, "")
+	// the uid of another account, or of none, with the real principal id (found by this fuzzer)
+	f.Add("ops:x", UIDPrefix+":"+fuzzRoleID, "devs,x-team", sessARN, fuzzRoleARN, "x", "", fuzzRoleID, "")
+	f.Add("ops:jane-example.com", UIDPrefix+"111122223333:"+fuzzRoleID, "devs,jane-example.com-team", sessARN, fuzzRoleARN, "jane@example.com", "ASIAFUZZ", fuzzRoleID, fuzzRoleID)
 	f.Fuzz(func(t *testing.T, user, uid, groups, arn, canonical, session, akid, pid, authPID string) {
 		gs := strings.Split(groups, ",")
 		extra := map[string][]string{ExtraARN: {arn}, ExtraCanonicalARN: {canonical}, ExtraSessionName: {session}, ExtraAccessKeyID: {akid}, ExtraPrincipalID: {pid}}

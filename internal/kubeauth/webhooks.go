@@ -426,6 +426,9 @@ const groupAuthenticated = "system:authenticated"
 // request that impersonates another user name (kubectl --as, with the real uid and extra
 // copied) or adds or drops groups is not an identity eksaccess authenticated.
 func issuedTo(e *entryView, account, principalID string, s *authzv1.SubjectAccessReviewSpec) bool {
+	if account == "" || account != e.Account { // the uid names the principal's own account
+		return false
+	}
 	id := Identity{Account: account, PrincipalID: principalID, ARN: extraOne(s.Extra, ExtraARN),
 		SessionName: extraOne(s.Extra, ExtraSessionName), AccessKeyID: extraOne(s.Extra, ExtraAccessKeyID)}
 	for _, k := range []string{ExtraARN, ExtraCanonicalARN, ExtraSessionName, ExtraAccessKeyID} {

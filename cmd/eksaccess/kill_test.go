@@ -40,10 +40,12 @@ func TestKillLosesNoAcknowledgedWrite(t *testing.T) {
 	var once sync.Once
 	kill := func() {
 		once.Do(func() {
+			// Marked before the signal: a call that fails from here on may have been cut by
+			// the kill, and its worker must not read the failure as one before it.
+			close(killed)
 			if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Error(err)
 			}
-			close(killed)
 		})
 	}
 	var wg sync.WaitGroup

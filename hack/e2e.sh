@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests against a real kube-apiserver (e2e/...): installs etcd (Debian's etcd-server)
 # when missing, builds kube-apiserver (hack/build-kube-apiserver.sh, reused when already built),
-# finds or builds helm (hack/helm.sh, for the chart test) and runs the tests with EKSACCESS_E2E=1.
+# finds or builds helm (hack/helm.sh, for the chart test) and runs the tests with EKSACCESS_E2E=1
+# and -tags e2e (without the tag, go test ./... builds only e2e/kube/skip_test.go, which names them).
 # kubectl and aws (aws-cli) must be on the PATH.
 # Extra arguments go to `go test`, e.g. hack/e2e.sh -run TestViewPolicy.
 set -euo pipefail
@@ -28,4 +29,4 @@ echo "e2e: kube-apiserver $kube_apiserver (ready after $(( $(date +%s) - start )
 helm="$("$root/hack/helm.sh")"
 echo "e2e: helm $helm" >&2
 
-EKSACCESS_E2E=1 KUBE_APISERVER="$kube_apiserver" HELM="$helm" go test ./e2e/... -count=1 -v -timeout 10m "$@"
+EKSACCESS_E2E=1 KUBE_APISERVER="$kube_apiserver" HELM="$helm" go test -tags e2e ./e2e/... -count=1 -v -timeout 10m "$@"

@@ -1,9 +1,12 @@
+//go:build e2e
+
 // Package kube_test runs eksaccess against a real kube-apiserver: eksaccess serves the EKS API,
 // STS, and the token-review and authorization webhooks over TLS; kube-apiserver (with etcd) calls
 // the webhooks over mutual TLS; kubectl authenticates with the exec plugin `aws eks get-token`
 // written by `aws eks update-kubeconfig`, exactly as on Amazon EKS.
 //
-// The tests skip unless EKSACCESS_E2E=1. With EKSACCESS_E2E=1 a missing dependency fails them:
+// The tests are built only with -tags e2e (skip_test.go stands for them otherwise) and skip
+// unless EKSACCESS_E2E=1. With EKSACCESS_E2E=1 a missing dependency fails them:
 // etcd (PATH or $ETCD), kube-apiserver ($KUBE_APISERVER, built by hack/build-kube-apiserver.sh),
 // kubectl and aws (aws-cli) on the PATH. hack/e2e.sh prepares all of it and runs the tests.
 // EKSACCESS_E2E_KEEP=1 keeps the working directory (PKI, kubeconfigs, logs) for inspection.

@@ -20,7 +20,12 @@ import (
 // build IDs cover the sources, the dependencies, the flags and the VCS stamp), and a file lock
 // keeps concurrent test processes from building it at once. dst is a private copy, so a
 // later rebuild never changes a binary a test is running.
+//
+// The build stamps VCS information (-buildvcs=true, ahead of flags) as `go build` does by
+// default in a git clone, even where GOFLAGS turns that off (some machines' go env does), so
+// every package shares one link of the documented build and its version output.
 func BuildEksaccess(dst string, flags ...string) error {
+	flags = append([]string{"-buildvcs=true"}, flags...)
 	root, err := moduleRoot()
 	if err != nil {
 		return err

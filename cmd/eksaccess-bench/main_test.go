@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/testenv"
 )
 
 // TestMain lets the test binary serve as the ceiling process, as eksaccess-bench does.
@@ -29,9 +29,9 @@ func TestMain(m *testing.M) {
 // (each wrk measurement takes a whole second); the others run with the Go client only.
 func TestSmoke(t *testing.T) {
 	_, err := exec.LookPath("wrk")
-	testutil.RequireCI(t, "wrk", err)
+	testenv.RequireCI(t, "wrk", err)
 	bin := filepath.Join(t.TempDir(), "eksaccess")
-	if err := testutil.BuildEksaccess(bin); err != nil {
+	if err := testenv.BuildEksaccess(bin); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	"github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/testenv"
 )
 
 var binary string
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "eksaccess")
 	// `go build -o eksaccess ./cmd/eksaccess`, linked once for every package that needs it.
-	if err := testutil.BuildEksaccess(binary); err != nil {
+	if err := testenv.BuildEksaccess(binary); err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n", err)
 		os.Exit(1)
 	}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/testenv"
 	"k8s.io/apimachinery/pkg/util/wait"
 	authnwebhook "k8s.io/apiserver/plugin/pkg/authenticator/token/webhook"
 	"k8s.io/client-go/tools/clientcmd"
@@ -95,7 +95,7 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	// has linked already (stamped with VCS information, as that build is by default); only the
 	// release build is linked here.
 	release := filepath.Join(t.TempDir(), "eksaccess")
-	if err := testutil.BuildEksaccess(release, "-ldflags", "-X main.version=v9.8.7"); err != nil {
+	if err := testenv.BuildEksaccess(release, "-ldflags", "-X main.version=v9.8.7"); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct{ name, bin, version string }{

@@ -1,5 +1,6 @@
 // Package testenv is the part of testutil that needs no server, SDK or Kubernetes packages:
-// skipping visibly, requiring tools under CI, the test PostgreSQL. Test binaries of packages
+// skipping visibly, requiring tools under CI, the test PostgreSQL, building the eksaccess
+// binary once for every package that runs it. Test binaries of packages
 // that need only these link without testutil's dependencies (a link is seconds of CPU).
 package testenv
 

@@ -1,4 +1,4 @@
-package testutil
+package testenv
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 // missing dependency must still be named there, with how to run it.
 func TestSkipNoticeShownByPlainGoTest(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", "../store/postgres/")
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestConformance$", "../../store/postgres/")
 	var env []string
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, PostgresEnv+"=") && !strings.HasPrefix(e, "CI=") {

@@ -48,7 +48,7 @@ type config struct {
 	dsnOptions    string
 	writeConc     int
 	wrk           string        // the wrk binary; "" for the Go client only
-	wrkDuration   time.Duration // how long each wrk measurement runs (whole seconds)
+	wrkDuration   time.Duration // how long each wrk measurement runs
 	wrkScenarios  []string      // the scenarios whose operations wrk also measures
 }
 
@@ -83,7 +83,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.profileDir, "profile-dir", "", "start the server with --pprof-listen and save a CPU profile of every measurement here")
 	fs.BoolVar(&c.quiet, "quiet", false, "print only the final table")
 	fs.StringVar(&c.wrk, "wrk", "wrk", "also measure the GET and webhook operations and the ceiling with this wrk binary (a light C client) and report both clients' figures; empty: the Go client only")
-	fs.DurationVar(&c.wrkDuration, "wrk-duration", 0, "how long each wrk measurement runs, rounded up to whole seconds (default: -duration)")
+	fs.DurationVar(&c.wrkDuration, "wrk-duration", 0, "how long each wrk measurement runs (default: -duration)")
 	fs.StringVar(&wrkScenarios, "wrk-scenarios", "", "comma-separated scenarios whose operations wrk also measures (default: every one of -scenarios); wrk's ceiling is measured up to the last of them")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -12,7 +12,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/kubernetes"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -106,11 +106,12 @@ func (src AWSAuthSource) runWatch(ctx context.Context, a *AWSAuth, log *slog.Log
 	if err != nil {
 		return fmt.Errorf("aws-auth kubeconfig %s of %s: %w", src.Path, clusterLabel(src.Cluster), err)
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	// The core group's client alone: the full clientset would link every API group's client.
+	core, err := corev1client.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("aws-auth kubeconfig %s of %s: %w", src.Path, clusterLabel(src.Cluster), err)
 	}
-	lw := cache.NewListWatchFromClient(cs.CoreV1().RESTClient(), "configmaps", "kube-system", fields.OneTermEqualSelector("metadata.name", "aws-auth"))
+	lw := cache.NewListWatchFromClient(core.RESTClient(), "configmaps", "kube-system", fields.OneTermEqualSelector("metadata.name", "aws-auth"))
 	apply := func(obj any) {
 		cm, ok := obj.(*corev1.ConfigMap)
 		if !ok || cm.Name != "aws-auth" {

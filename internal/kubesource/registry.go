@@ -17,10 +17,13 @@ import (
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/discovery"
+	rbacv1client "k8s.io/client-go/kubernetes/typed/rbac/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -118,6 +121,17 @@ func (r *Registry) Start(ctx context.Context, spec string, a *kubeauth.AWSAuth, 
 
 func label(k access.ClusterKey) string { return k.Account + "/" + k.Region + "/" + k.Name }
 
+// listed is the informer's cached objects of type T.
+func listed[T any](inf cache.SharedIndexInformer) []T {
+	var out []T
+	for _, o := range inf.GetStore().List() {
+		if t, ok := o.(T); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // stripManagedFields is an informer transform that drops metadata.managedFields.
 func stripManagedFields(obj any) (any, error) {
 	if a, err := meta.Accessor(obj); err == nil {
@@ -133,14 +147,26 @@ func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err)
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	// The RBAC group's client and discovery alone: the full clientset and its informer factory
+	// would link every API group's client, informer and lister (about 220 packages).
+	rbacClient, err := rbacv1client.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err)
 	}
-	// managedFields are dropped from the cached objects: the explorer never reads them.
-	f := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithTransform(stripManagedFields))
-	rbac := f.Rbac().V1()
-	roles, croles, rbs, crbs := rbac.Roles(), rbac.ClusterRoles(), rbac.RoleBindings(), rbac.ClusterRoleBindings()
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err)
+	}
+	informer := func(resource string, obj runtime.Object) cache.SharedIndexInformer {
+		lw := cache.NewListWatchFromClient(rbacClient.RESTClient(), resource, metav1.NamespaceAll, fields.Everything())
+		inf := cache.NewSharedIndexInformer(lw, obj, 0, cache.Indexers{})
+		// managedFields are dropped from the cached objects: the explorer never reads them.
+		inf.SetTransform(stripManagedFields)
+		return inf
+	}
+	roles, croles := informer("roles", &rbacv1.Role{}), informer("clusterroles", &rbacv1.ClusterRole{})
+	rbs, crbs := informer("rolebindings", &rbacv1.RoleBinding{}), informer("clusterrolebindings", &rbacv1.ClusterRoleBinding{})
+	informers := []cache.SharedIndexInformer{roles, croles, rbs, crbs}
 	dirty := make(chan struct{}, 1)
 	poke := func() {
 		select {
@@ -149,32 +175,22 @@ func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
 		}
 	}
 	h := cache.ResourceEventHandlerFuncs{AddFunc: func(any) { poke() }, UpdateFunc: func(_, _ any) { poke() }, DeleteFunc: func(any) { poke() }}
-	for _, inf := range []cache.SharedIndexInformer{roles.Informer(), croles.Informer(), rbs.Informer(), crbs.Informer()} {
+	for _, inf := range informers {
 		if _, err := inf.AddEventHandler(h); err != nil {
 			return err
 		}
 	}
-	f.Start(ctx.Done())
+	for _, inf := range informers {
+		go inf.Run(ctx.Done())
+	}
 	build := func() {
-		var o Objects
-		var err error
-		if o.Roles, err = roles.Lister().List(labels.Everything()); err == nil {
-			if o.ClusterRoles, err = croles.Lister().List(labels.Everything()); err == nil {
-				if o.RoleBindings, err = rbs.Lister().List(labels.Everything()); err == nil {
-					o.ClusterRoleBindings, err = crbs.Lister().List(labels.Everything())
-				}
-			}
-		}
-		if err != nil {
-			log.Error("RBAC snapshot not rebuilt", "cluster", label(s.Cluster), "error", err)
-			return
-		}
-		rb := Build(o)
+		rb := Build(Objects{Roles: listed[*rbacv1.Role](roles), ClusterRoles: listed[*rbacv1.ClusterRole](croles),
+			RoleBindings: listed[*rbacv1.RoleBinding](rbs), ClusterRoleBindings: listed[*rbacv1.ClusterRoleBinding](crbs)})
 		s.rbac.Store(rb)
 		log.Debug("RBAC snapshot rebuilt", "cluster", label(s.Cluster), "objects", rb.Objects)
 	}
 	go func() {
-		synced := []cache.InformerSynced{roles.Informer().HasSynced, croles.Informer().HasSynced, rbs.Informer().HasSynced, crbs.Informer().HasSynced}
+		synced := []cache.InformerSynced{roles.HasSynced, croles.HasSynced, rbs.HasSynced, crbs.HasSynced}
 		if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 			return
 		}
@@ -197,7 +213,7 @@ func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
 	}()
 	go func() {
 		for {
-			if res, err := discover(cs.Discovery()); err != nil {
+			if res, err := discover(disc); err != nil {
 				log.Warn("API discovery incomplete", "cluster", label(s.Cluster), "error", err)
 				if res != nil {
 					s.resources.Store(&res)

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -141,7 +142,7 @@ func newWebhookClient(t *testing.T, ctx context.Context, r *replica, cluster str
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := testutil.MintToken(ctx, awsConfig(r.url, "AKIADEVEXAMPLE000001", "dev-secret"), cluster, time.Time{})
+	tok, err := creds.MintToken(ctx, awsConfig(r.url, "AKIADEVEXAMPLE000001", "dev-secret"), cluster, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

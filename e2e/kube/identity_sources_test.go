@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	testcreds "github.com/eksaccess/eksaccess/internal/testutil/creds"
 )
 
 // waitUpdate polls DescribeUpdate until the update is no longer InProgress; it must succeed.
@@ -68,7 +68,7 @@ func TestOIDCUserWithRoleBinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss := testutil.NewOIDCIssuer(t, cert)
+	iss := testcreds.NewOIDCIssuer(t, cert)
 	admin := e.eksAs(adminUser)
 	ctx := context.Background()
 	out, err := admin.AssociateIdentityProviderConfig(ctx, &eks.AssociateIdentityProviderConfigInput{ClusterName: aws.String(mainCluster),

@@ -19,7 +19,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/identity"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
 	"github.com/eksaccess/eksaccess/internal/store/sqlite"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 )
 
 const benchIdentities = `
@@ -96,7 +96,7 @@ func newBenchEnv(b *testing.B, entries int, recording string) *benchEnv {
 	srv := httptest.NewServer(http.NotFoundHandler()) // only its host:port names the STS endpoint
 	b.Cleanup(srv.Close)
 	cfg := aws.Config{Region: "us-west-2", BaseEndpoint: aws.String(srv.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIAALICEEXAMPLE0001", "alice-secret", "")}
-	tok, err := testutil.MintToken(ctx, cfg, "web", time.Time{})
+	tok, err := creds.MintToken(ctx, cfg, "web", time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,13 +7,13 @@ import (
 
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/kubeauth"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 )
 
 // BenchmarkOIDCAuthenticate: verifying an RS256 ID token of an ACTIVE identity provider config
 // whose discovery document and keys are already fetched (the steady state).
 func BenchmarkOIDCAuthenticate(b *testing.B) {
-	iss := testutil.NewOIDCIssuer(b)
+	iss := creds.NewOIDCIssuer(b)
 	ca, err := os.ReadFile(iss.PKI.CAFile)
 	if err != nil {
 		b.Fatal(err)

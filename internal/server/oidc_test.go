@@ -11,13 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
 	"github.com/eksaccess/eksaccess/internal/server"
-	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 )
 
 // startKubeOIDC is startKube trusting the issuer's CA for OIDC discovery and key sets.
-func startKubeOIDC(t *testing.T, iss *testutil.OIDCIssuer, updateDuration time.Duration) *kubeEnv {
+func startKubeOIDC(t *testing.T, iss *creds.OIDCIssuer, updateDuration time.Duration) *kubeEnv {
 	t.Helper()
 	k, _ := startKubeWithFile(t, func(c *server.Config) {
 		c.OIDCCAFile, c.UpdateDuration = iss.PKI.CAFile, updateDuration
@@ -87,7 +87,7 @@ func (k *kubeEnv) reviewWhy(t *testing.T, cluster, token string) (user.Info, str
 
 func TestOIDCTokenReview(t *testing.T) {
 	t.Parallel()
-	iss := testutil.NewOIDCIssuer(t)
+	iss := creds.NewOIDCIssuer(t)
 	k := startKubeOIDC(t, iss, 0)
 	createCluster(t, k.alice, "web")
 	good := map[string]any{"sub": "alice", "aud": "kubernetes", "hd": "example.com", "groups": []string{"dev", "ops"}}
@@ -170,7 +170,7 @@ func TestOIDCTokenReview(t *testing.T) {
 
 func TestOIDCUsernameClaimsAndPrefixes(t *testing.T) {
 	t.Parallel()
-	iss := testutil.NewOIDCIssuer(t)
+	iss := creds.NewOIDCIssuer(t)
 	k := startKubeOIDC(t, iss, 0)
 	claims := map[string]any{"sub": "u-123", "aud": "k8s", "email": "alice@example.com", "email_verified": true, "name": "Alice", "roles": []string{"a"}}
 	cases := []struct {
@@ -225,7 +225,7 @@ func TestOIDCUsernameClaimsAndPrefixes(t *testing.T) {
 // While a config is CREATING or DELETING its issuer's tokens are refused.
 func TestOIDCConfigStatusGatesTokens(t *testing.T) {
 	t.Parallel()
-	iss := testutil.NewOIDCIssuer(t)
+	iss := creds.NewOIDCIssuer(t)
 	k := startKubeOIDC(t, iss, 1500*time.Millisecond)
 	createCluster(t, k.alice, "web")
 	tok := iss.Token(t, map[string]any{"sub": "alice", "aud": "kubernetes"})
@@ -256,7 +256,7 @@ func TestOIDCConfigStatusGatesTokens(t *testing.T) {
 // An issuer whose certificate is not trusted (no --oidc-ca-file) is refused.
 func TestOIDCUntrustedIssuer(t *testing.T) {
 	t.Parallel()
-	iss := testutil.NewOIDCIssuer(t)
+	iss := creds.NewOIDCIssuer(t)
 	k := startKube(t)
 	createCluster(t, k.alice, "web")
 	associateIdP(t, k.ctx, k.alice, "web", "corp", iss.URL)

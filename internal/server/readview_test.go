@@ -12,6 +12,7 @@ import (
 	"github.com/eksaccess/eksaccess/internal/access"
 	"github.com/eksaccess/eksaccess/internal/store"
 	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 )
 
 // DescribeAccessEntry's answers and ListAccessEntries' pages may come from memory
@@ -149,7 +150,7 @@ func TestDescribeClusterSeesWritesOfOtherConnections(t *testing.T) {
 	c := s.EKS()
 	ctx := testutil.Ctx(t)
 	createCluster(t, c, "attached")
-	ca := testutil.NewPKI(t).CAPEM
+	ca := creds.NewPKI(t).CAPEM
 	key := access.ClusterKey{Account: testutil.DefaultAccount, Region: testutil.DefaultRegion, Name: "attached"}
 	for i := range 5 {
 		for range 3 { // the view holds the cluster

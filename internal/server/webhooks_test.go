@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/eksaccess/eksaccess/internal/server"
 	"github.com/eksaccess/eksaccess/internal/testutil"
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -48,7 +49,7 @@ func startKubeWithFile(t *testing.T, mutate ...func(*server.Config)) (*kubeEnv, 
 	if err := os.WriteFile(path, []byte(sigv4Identities), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := testutil.Start(t, testutil.Options{PKI: testutil.NewPKI(t), Mutate: func(c *server.Config) {
+	s := testutil.Start(t, testutil.Options{PKI: creds.NewPKI(t), Mutate: func(c *server.Config) {
 		c.Auth, c.Identities = server.AuthSigV4, path
 		for _, m := range mutate {
 			m(c)
@@ -89,7 +90,7 @@ func (k *kubeEnv) authz(t *testing.T, cluster, version string) authorizer.Author
 
 func (k *kubeEnv) token(t *testing.T, key, secret, session, cluster string, at time.Time) string {
 	t.Helper()
-	tok, err := testutil.MintToken(k.ctx, cfgFor(k.s, key, secret, session), cluster, at)
+	tok, err := creds.MintToken(k.ctx, cfgFor(k.s, key, secret, session), cluster, at)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 	"os"
 	"path/filepath"
 	"testing"
@@ -93,7 +94,7 @@ func StartActivity(t testing.TB, opts Options) *ActivityFixture {
 	if _, err := f.Alice.TagResource(ctx, &eks.TagResourceInput{ResourceArn: aws.String(f.entryARN(t, DaveARN)), Tags: map[string]string{"team": "payments"}}); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := MintToken(ctx, s.AWSConfig(DaveKey, DaveSecret, DefaultRegion), "web", time.Time{})
+	tok, err := creds.MintToken(ctx, s.AWSConfig(DaveKey, DaveSecret, DefaultRegion), "web", time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

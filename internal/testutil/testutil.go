@@ -3,6 +3,7 @@ package testutil
 
 import (
 	"context"
+	"github.com/eksaccess/eksaccess/internal/testutil/creds"
 	"log/slog"
 	"net/http"
 	"os"
@@ -20,7 +21,7 @@ import (
 type Server struct {
 	*server.Server
 	Config server.Config
-	PKI    *PKI
+	PKI    *creds.PKI
 	t      testing.TB
 }
 
@@ -34,7 +35,7 @@ type Options struct {
 	Mutate   func(cfg *server.Config) // last-minute config changes
 	// PKI, when set, serves HTTPS with its server certificate and requires its client
 	// certificate on the webhook paths; the SDK clients trust its CA.
-	PKI *PKI
+	PKI *creds.PKI
 }
 
 // Start runs a server for the test and stops it when the test ends.

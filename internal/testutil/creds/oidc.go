@@ -1,4 +1,4 @@
-package testutil
+package creds
 
 import (
 	"crypto/rand"

@@ -1,4 +1,7 @@
-package testutil
+// Package creds makes credentials for tests: EKS tokens as aws-iam-authenticator mints them and
+// an OIDC issuer. It links the STS client and go-jose only, so a package whose tests need
+// nothing else from testutil (kubeauth's benchmarks) need not link the server.
+package creds
 
 import (
 	"context"

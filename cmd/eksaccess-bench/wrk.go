@@ -81,8 +81,7 @@ func (w *wrk) run(ctx context.Context, name string, reqs []*signed, conc int, d 
 	if err := cmd.Wait(); err != nil {
 		return result{}, fmt.Errorf("wrk: %v: %s%s", err, stderr.Bytes(), stdout.Bytes())
 	}
-	out := stdout.Bytes()
-	return parseWrk(name, conc, out)
+	return parseWrk(name, conc, stdout.Bytes())
 }
 
 // wrkScript follows the request table: the requests are formatted once per thread, replayed

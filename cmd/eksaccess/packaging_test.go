@@ -103,8 +103,7 @@ func TestVersionFromBuildInfo(t *testing.T) {
 		{"release", release, "v9.8.7"},
 	}
 	for _, tc := range cases {
-		bin := tc.bin
-		out, err := exec.Command(bin, "version").Output()
+		out, err := exec.Command(tc.bin, "version").Output()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -143,19 +143,20 @@ func stripManagedFields(obj any) (any, error) {
 // watch starts the RBAC informers (the snapshot is rebuilt, debounced, after changes) and the
 // periodic API discovery.
 func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
+	bad := func(err error) error { return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err) }
 	cfg, err := clientcmd.BuildConfigFromFlags("", s.Path)
 	if err != nil {
-		return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err)
+		return bad(err)
 	}
 	// The RBAC group's client and discovery alone: the full clientset and its informer factory
 	// would link every API group's client, informer and lister (about 220 packages).
 	rbacClient, err := rbacv1client.NewForConfig(cfg)
 	if err != nil {
-		return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err)
+		return bad(err)
 	}
 	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
-		return fmt.Errorf("kubeconfig %s of %s: %w", s.Path, label(s.Cluster), err)
+		return bad(err)
 	}
 	informer := func(resource string, obj runtime.Object) cache.SharedIndexInformer {
 		lw := cache.NewListWatchFromClient(rbacClient.RESTClient(), resource, metav1.NamespaceAll, fields.Everything())
@@ -180,7 +181,9 @@ func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
 			return err
 		}
 	}
+	var synced []cache.InformerSynced
 	for _, inf := range informers {
+		synced = append(synced, inf.HasSynced)
 		go inf.Run(ctx.Done())
 	}
 	build := func() {
@@ -190,7 +193,6 @@ func (s *Source) watch(ctx context.Context, log *slog.Logger) error {
 		log.Debug("RBAC snapshot rebuilt", "cluster", label(s.Cluster), "objects", rb.Objects)
 	}
 	go func() {
-		synced := []cache.InformerSynced{roles.HasSynced, croles.HasSynced, rbs.HasSynced, crbs.HasSynced}
 		if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 			return
 		}
